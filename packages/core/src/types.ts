@@ -1,0 +1,184 @@
+/**
+ * Terminology
+ *
+ * - **ingest item**: one `{customer, event, consent?, destinations?}` object as an advertiser posts it
+ *   (contract.ts). It carries raw personal data and lives only in the memory of one request.
+ * - **provider**: an ad platform CapConnect delivers to: `meta` (Conversions API) or `google`
+ *   (Google Ads click conversions / enhanced-conversion adjustments). One BullMQ queue each.
+ * - **digest**: SHA-256 of a normalized personal value, 64 lowercase hex characters. One-way.
+ * - **match fields**: personal values a provider wants in plain text (IP, user agent, fbc, fbp,
+ *   click ids, page URL, Google's plain address parts, free-form custom data). They are never
+ *   hashed; they are *sealed* (AES-256-GCM) before anything leaves the request's memory.
+ * - **prepared event**: what one provider will receive for one ingest item, in memory, with match
+ *   fields still in plain text (`MetaPreparedEvent`, `GooglePreparedEvent`). The queue package
+ *   seals the match fields into the job; the worker unseals them in memory just before sending.
+ * - **warning**: a value that was dropped or changed during normalization, reported by field path and
+ *   code, never by value.
+ * - **skip**: a provider that cannot take the event, with the reason (eligibility is decided at ingest).
+ */
+
+export const PROVIDERS = ['meta', 'google'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+/** Meta `action_source` values (reference/meta-capi.md §3). */
+export const ACTION_SOURCES = [
+  'email',
+  'website',
+  'app',
+  'phone_call',
+  'chat',
+  'physical_store',
+  'system_generated',
+  'business_messaging',
+  'other',
+] as const;
+export type ActionSource = (typeof ACTION_SOURCES)[number];
+
+/** A 64-character lowercase hex SHA-256 digest. */
+export type Digest = string;
+
+/** One line item of the order. Not personal. */
+export interface ContentItem {
+  id: string;
+  quantity?: number;
+  itemPrice?: number;
+}
+
+/** Event facts that are not personal: they travel in Redis in plain text. */
+export interface EventMetadata {
+  eventName: string;
+  /** The idempotency key: supplied by the advertiser or derived (see `deriveEventId`). */
+  eventId: string;
+  /** Unix seconds. */
+  eventTime: number;
+  value?: number;
+  /** ISO 4217, uppercase. */
+  currency?: string;
+  orderId?: string;
+  actionSource: ActionSource;
+  contents?: ContentItem[];
+}
+
+/** Meta `user_data` digests, keyed by Meta's own field names. Each list is non-empty when present. */
+export interface MetaUserDigests {
+  em?: Digest[];
+  ph?: Digest[];
+  fn?: Digest[];
+  ln?: Digest[];
+  ge?: Digest[];
+  db?: Digest[];
+  ct?: Digest[];
+  st?: Digest[];
+  zp?: Digest[];
+  country?: Digest[];
+  external_id?: Digest[];
+}
+
+/** Meta fields that are personal but sent unhashed: sealed in the job. */
+export interface MetaMatchFields {
+  clientIpAddress?: string;
+  clientUserAgent?: string;
+  fbc?: string;
+  fbp?: string;
+  eventSourceUrl?: string;
+  /** Advertiser-defined `custom_data` extras; free-form, so treated as personal. */
+  customData?: Record<string, unknown>;
+}
+
+/** Meta Limited Data Use (reference/meta-capi.md §3: data_processing_options). */
+export interface MetaDataProcessing {
+  options: ['LDU'];
+  /** 0 = let Meta geolocate; 1 = US. */
+  country: number;
+  /** 0 = let Meta geolocate; 1000 = California. */
+  state: number;
+}
+
+export interface MetaPreparedEvent {
+  provider: 'meta';
+  event: EventMetadata;
+  userData: MetaUserDigests;
+  match: MetaMatchFields;
+  dataProcessing?: MetaDataProcessing;
+}
+
+/** Google's two upload modes (reference/google-ads-ec.md §1–2). */
+export type GoogleMode = 'click' | 'enhancement';
+
+export type GoogleConsentStatus = 'GRANTED' | 'DENIED';
+
+/** Hashed Google identifiers. Click mode accepts only email and phone (at most 5 in all). */
+export interface GoogleDigests {
+  hashedEmail?: Digest[];
+  hashedPhoneNumber?: Digest[];
+  /** Enhancement mode only: the hashed parts of `addressInfo`. */
+  hashedFirstName?: Digest;
+  hashedLastName?: Digest;
+  hashedStreetAddress?: Digest;
+}
+
+/** Google fields that are personal but sent unhashed: sealed in the job. */
+export interface GoogleMatchFields {
+  gclid?: string;
+  gbraid?: string;
+  wbraid?: string;
+  /** Enhancement mode: should match the user agent of the tagged conversion. */
+  userAgent?: string;
+  /** Enhancement mode only: the plain parts of `addressInfo`. */
+  city?: string;
+  state?: string;
+  postalCode?: string;
+  /** ISO 3166-1 alpha-2, uppercase. */
+  countryCode?: string;
+}
+
+export interface GooglePreparedEvent {
+  provider: 'google';
+  event: EventMetadata;
+  mode: GoogleMode;
+  /** Numeric conversion action id from `GOOGLE_CONVERSION_ACTIONS` / `GOOGLE_CONVERSION_ACTION_ID`. */
+  conversionActionId: string;
+  /** `DENIED` means no user identifiers are sent at all (SPEC §2.1). */
+  adUserDataConsent?: GoogleConsentStatus;
+  digests: GoogleDigests;
+  match: GoogleMatchFields;
+}
+
+export type PreparedEvent = MetaPreparedEvent | GooglePreparedEvent;
+
+/** Why a value was dropped or an event was routed the way it was. Codes are stable API. */
+export type WarningCode =
+  | 'invalid_email'
+  | 'invalid_phone'
+  | 'invalid_date_of_birth'
+  | 'invalid_gender'
+  | 'invalid_country'
+  | 'invalid_state'
+  | 'invalid_zip'
+  | 'empty_value'
+  | 'generated_event_id'
+  | 'too_many_identifiers'
+  | 'invalid_ip_address';
+
+export interface Warning {
+  /** Dotted path into the ingest item, e.g. `customer.phone[1]`. Never the value. */
+  field: string;
+  code: WarningCode;
+}
+
+export type SkipReason =
+  | 'not_requested'
+  | 'provider_disabled'
+  | 'no_customer_information'
+  | 'weak_customer_information'
+  | 'missing_client_user_agent'
+  | 'missing_event_source_url'
+  | 'event_too_old'
+  | 'no_conversion_action'
+  | 'no_click_id_or_identifier'
+  | 'no_order_id';
+
+export interface Skip {
+  provider: Provider;
+  reason: SkipReason;
+}

@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { inject } from 'vitest';
+
+export { freePort, startPrivateRedis, waitForRedis, type PrivateRedis, type PrivateRedisOptions } from './redis-server.js';
+export { startSharedRedis, type SharedRedis } from './shared-redis.js';
+
+/** The URL of the Redis shared by this test run (see global-setup.ts). */
+export function testRedisUrl(): string {
+  return inject('redisUrl');
+}
+
+/**
+ * A BullMQ prefix no other test uses, in Redis Cluster hash-tag form like the production
+ * `{capconnect}`, so tests sharing one Redis never see each other's keys.
+ */
+export function freshPrefix(): string {
+  return `{cctest-${randomBytes(6).toString('hex')}}`;
+}
+
+/**
+ * Every key matching `pattern` with its whole value rendered as text (strings, hashes, lists,
+ * sets, sorted sets and streams), for tests that scan Redis for personal data.
+ */
+export async function dumpRedis(url: string, pattern = '*'): Promise<Map<string, string>> {
+  const client = new Redis(url);
+  try {
+    const dump = new Map<string, string>();
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      for (const key of keys) dump.set(key, await renderKey(client, key));
+    } while (cursor !== '0');
+    return dump;
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function renderKey(client: Redis, key: string): Promise<string> {
+  const type = await client.type(key);
+  switch (type) {
+    case 'string': return (await client.get(key)) ?? '';
+    case 'hash': return JSON.stringify(await client.hgetall(key));
+    case 'list': return JSON.stringify(await client.lrange(key, 0, -1));
+    case 'set': return JSON.stringify(await client.smembers(key));
+    case 'zset': return JSON.stringify(await client.zrange(key, 0, -1, 'WITHSCORES'));
+    case 'stream': return JSON.stringify(await client.xrange(key, '-', '+'));
+    default: return '';
+  }
+}
+
+/** The canaries found in `haystack` (an empty list means none leaked). */
+export function findCanaries(haystack: string, canaries: readonly string[]): string[] {
+  const lower = haystack.toLowerCase();
+  return canaries.filter((canary) => lower.includes(canary.toLowerCase()));
+}
