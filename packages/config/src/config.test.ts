@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, redactConfig } from './config.js';
+
+const KEY = Buffer.alloc(32, 7).toString('base64');
+const base = { WEBHOOK_SECRET: 'a-long-shared-secret-1', QUEUE_ENCRYPTION_KEY: KEY };
+
+function problemsOf(env: Record<string, string>, service: 'api' | 'worker' = 'api'): readonly string[] {
+  try {
+    loadConfig(env, { service });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig(base, { service: 'api' });
+    expect(config).toMatchObject({
+      port: 3000,
+      redisUrl: 'redis://127.0.0.1:6379',
+      defaultCountryCode: '81',
+      defaultCurrency: 'JPY',
+      httpTimeoutMs: 10_000,
+      batchMaxEvents: 1000,
+      batchLingerMs: 100,
+      metricsPort: 9464,
+      completedRetentionS: 86_400,
+      failedRetentionS: 1_209_600,
+      meta: { enabled: false, apiVersion: 'v25.0', apiBaseUrl: 'https://graph.facebook.com', batchMax: 500 },
+      google: { enabled: false, apiVersion: 'v24', apiBaseUrl: 'https://googleads.googleapis.com', batchMax: 2000, validateOnly: false },
+    });
+    expect(loadConfig(base, { service: 'worker' }).metricsPort).toBe(9465);
+  });
+
+  it('accepts several webhook secrets for rotation', () => {
+    const config = loadConfig({ ...base, WEBHOOK_SECRET: 'first-secret-aaaaaa, second-secret-bbbbbb' }, { service: 'api' });
+    expect(config.webhookSecrets).toEqual(['first-secret-aaaaaa', 'second-secret-bbbbbb']);
+  });
+
+  it('lists every problem at once, naming variables but never echoing values', () => {
+    const problems = problemsOf({
+      PORT: 'not-a-port-canary',
+      REDIS_URL: 'http://wrong-scheme-canary',
+      META_ENABLED: 'true',
+      GOOGLE_ENABLED: 'true',
+      GOOGLE_CONVERSION_ACTIONS: 'Purchase=abc-canary',
+    });
+    const text = problems.join('\n');
+    expect(text).toContain('PORT');
+    expect(text).toContain('REDIS_URL');
+    expect(text).not.toContain('canary');
+    const second = problemsOf({ META_ENABLED: 'true', GOOGLE_ENABLED: 'true', GOOGLE_CONVERSION_ACTIONS: 'Purchase=abc-canary' });
+    expect(second).toEqual(expect.arrayContaining([
+      expect.stringContaining('WEBHOOK_SECRET'),
+      expect.stringContaining('QUEUE_ENCRYPTION_KEY'),
+      expect.stringContaining('META_PIXEL_ID'),
+      expect.stringContaining('META_ACCESS_TOKEN'),
+      expect.stringContaining('GOOGLE_CUSTOMER_ID'),
+      expect.stringContaining('GOOGLE_DEVELOPER_TOKEN'),
+      expect.stringContaining('GOOGLE_OAUTH_ACCESS_TOKEN'),
+      expect.stringContaining('GOOGLE_CONVERSION_ACTIONS entry #1'),
+    ]));
+    expect(second.join('\n')).not.toContain('canary');
+  });
+
+  it('enables a provider when its credentials are present and parses Google settings', () => {
+    const config = loadConfig({
+      ...base,
+      META_PIXEL_ID: '1234567890',
+      META_ACCESS_TOKEN: 'EAAB-token',
+      GOOGLE_CUSTOMER_ID: '123-456-7890',
+      GOOGLE_DEVELOPER_TOKEN: 'dev-token',
+      GOOGLE_OAUTH_CLIENT_ID: 'client',
+      GOOGLE_OAUTH_CLIENT_SECRET: 'secret',
+      GOOGLE_OAUTH_REFRESH_TOKEN: 'refresh',
+      GOOGLE_CONVERSION_ACTIONS: 'Purchase=111:click, Lead=222:enhancement,Signup=333',
+      GOOGLE_CONVERSION_ACTION_ID: '999',
+      GOOGLE_ADS_API_BASE_URL: 'http://127.0.0.1:4000/',
+    }, { service: 'worker' });
+    expect(config.meta.enabled).toBe(true);
+    expect(config.google.customerId).toBe('1234567890');
+    expect(config.google.apiBaseUrl).toBe('http://127.0.0.1:4000');
+    expect(config.google.auth).toEqual({ kind: 'refresh', clientId: 'client', clientSecret: 'secret', refreshToken: 'refresh', tokenUri: 'https://oauth2.googleapis.com/token' });
+    expect([...config.google.conversionActions]).toEqual([
+      ['Purchase', { id: '111', mode: 'click' }],
+      ['Lead', { id: '222', mode: 'enhancement' }],
+      ['Signup', { id: '333', mode: 'click' }],
+    ]);
+    expect(config.google.fallbackAction).toEqual({ id: '999', mode: 'click' });
+  });
+
+  it('requires all three refresh-token parts together', () => {
+    expect(problemsOf({ ...base, GOOGLE_CUSTOMER_ID: '1', GOOGLE_DEVELOPER_TOKEN: 'd', GOOGLE_CONVERSION_ACTION_ID: '1', GOOGLE_OAUTH_CLIENT_ID: 'c' }))
+      .toEqual([expect.stringContaining('set all three')]);
+  });
+
+  it('lets the local sandbox stack run without secrets', () => {
+    expect(() => loadConfig({}, { service: 'api', allowMissingSecrets: true })).not.toThrow();
+    expect(problemsOf({}, 'worker')).toEqual([expect.stringContaining('QUEUE_ENCRYPTION_KEY')]);
+  });
+
+  it('rejects an unknown time zone and a backoff base above its cap', () => {
+    expect(problemsOf({ ...base, GOOGLE_TIME_ZONE: 'Mars/Olympus', RETRY_BASE_DELAY_MS: '5000', RETRY_MAX_DELAY_MS: '1000' })).toEqual([
+      'RETRY_BASE_DELAY_MS: must not exceed RETRY_MAX_DELAY_MS',
+      'GOOGLE_TIME_ZONE: is not an IANA time zone',
+    ]);
+  });
+});
+
+describe('redactConfig', () => {
+  it('hides every secret, including a password in the Redis URL', () => {
+    const config = loadConfig({
+      ...base,
+      WEBHOOK_SIGNING_SECRET: 'signing-secret-value-xyz',
+      REDIS_URL: 'redis://:hunter2-redis-pass@redis.internal:6379/2',
+      META_PIXEL_ID: '1',
+      META_ACCESS_TOKEN: 'meta-token-value',
+      GOOGLE_CUSTOMER_ID: '1',
+      GOOGLE_DEVELOPER_TOKEN: 'developer-token-value',
+      GOOGLE_OAUTH_ACCESS_TOKEN: 'google-token-value',
+      GOOGLE_CONVERSION_ACTION_ID: '1',
+    }, { service: 'api' });
+    const text = JSON.stringify(redactConfig(config));
+    for (const secret of ['a-long-shared-secret-1', KEY, 'signing-secret-value-xyz', 'hunter2-redis-pass', 'meta-token-value', 'developer-token-value', 'google-token-value']) {
+      expect(text).not.toContain(secret);
+    }
+    expect(text).toContain('redis.internal');
+  });
+});

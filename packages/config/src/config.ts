@@ -1,0 +1,340 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable CapConnect reads (SPEC §7), parsed once at boot. `loadConfig` either
+ * returns a complete, typed configuration or throws a `ConfigError` that lists every problem at
+ * once: the variable name and what is wrong, never the value.
+ */
+
+export type Service = 'api' | 'worker' | 'cli';
+export type GoogleMode = 'click' | 'enhancement';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface RetryPolicy {
+  /** Attempts per job, the first delivery included. Default 12. */
+  maxAttempts: number;
+  /** Base of the exponential backoff, in ms. Default 1000. */
+  baseDelayMs: number;
+  /** Cap of one backoff delay, in ms. Default 600000 (10 minutes). */
+  maxDelayMs: number;
+}
+
+export interface MetaConfig {
+  enabled: boolean;
+  pixelId: string;
+  accessToken: string;
+  /** Graph API version, default `v25.0` (reference/meta-capi.md §4: supported until 2028-07-29). */
+  apiVersion: string;
+  testEventCode?: string;
+  apiBaseUrl: string;
+  /** Events per request, default 500; Meta's cap is 1000 (reference/meta-capi.md §0). */
+  batchMax: number;
+}
+
+export type GoogleAuth =
+  | { kind: 'static'; accessToken: string }
+  | { kind: 'refresh'; clientId: string; clientSecret: string; refreshToken: string; tokenUri: string };
+
+export interface GoogleConfig {
+  enabled: boolean;
+  /** Digits only. */
+  customerId: string;
+  /** Event name → conversion action and upload mode (`GOOGLE_CONVERSION_ACTIONS`). */
+  conversionActions: ReadonlyMap<string, { id: string; mode: GoogleMode }>;
+  /** Used for event names missing from the map (`GOOGLE_CONVERSION_ACTION_ID`, click mode). */
+  fallbackAction?: { id: string; mode: GoogleMode };
+  developerToken: string;
+  auth: GoogleAuth;
+  loginCustomerId?: string;
+  /** Google Ads API major version, default `v24` (reference/google-ads-ec.md §6: v22 and older are sunset). */
+  apiVersion: string;
+  validateOnly: boolean;
+  apiBaseUrl: string;
+  /** Rows per request, default 2000 (Google's cap, reference/google-ads-ec.md §1). */
+  batchMax: number;
+  /** IANA time zone of the Ads account, for `conversionDateTime` (default `UTC`). */
+  timeZone: string;
+}
+
+export interface Config {
+  service: Service;
+  port: number;
+  redisUrl: string;
+  /** Accepted shared secrets, current and rotating-out (`WEBHOOK_SECRET`, comma-separated). */
+  webhookSecrets: string[];
+  webhookSigningSecret?: string;
+  /** Base64 32-byte keys, comma-separated; the first seals (`QUEUE_ENCRYPTION_KEY`). */
+  queueEncryptionKey: string;
+  /** Calling code for phone numbers without one, digits only, default `81`. */
+  defaultCountryCode: string;
+  defaultCurrency: string;
+  httpTimeoutMs: number;
+  retry: RetryPolicy;
+  /** Items per `/v1/collect/batch` request, default 1000. */
+  batchMaxEvents: number;
+  /** Largest accepted request body in bytes, default 5 MiB (a full 1000-event batch fits). */
+  bodyLimitBytes: number;
+  /** How long a worker waits to fill a provider batch, default 100 ms. */
+  batchLingerMs: number;
+  /** Jobs each worker process holds at once per queue, default 1000 (enough to fill batches). */
+  workerConcurrency: number;
+  shutdownTimeoutMs: number;
+  metricsPort: number;
+  logLevel: LogLevel;
+  /** How long a delivered job (and its outcome) stays readable, default 86400 s. */
+  completedRetentionS: number;
+  /** How long a failed job stays in the dead-letter queue, default 1209600 s (14 days). */
+  failedRetentionS: number;
+  meta: MetaConfig;
+  google: GoogleConfig;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+const SECRET_KEYS = new Set([
+  'webhookSecrets',
+  'webhookSigningSecret',
+  'queueEncryptionKey',
+  'accessToken',
+  'developerToken',
+  'clientSecret',
+  'refreshToken',
+]);
+
+/** A copy of the configuration safe to print: every secret replaced by `[redacted]`. */
+export function redactConfig(config: Config): unknown {
+  const redact = (value: unknown): unknown => {
+    if (value instanceof Map) return Object.fromEntries([...value.entries()].map(([k, v]) => [k, redact(v)]));
+    if (Array.isArray(value)) return value.map(redact);
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.entries(value).map(([key, inner]) => [key, SECRET_KEYS.has(key) ? '[redacted]' : redact(inner)]),
+      );
+    }
+    return value;
+  };
+  const redacted = redact(config) as Record<string, unknown>;
+  // The Redis URL may carry a password.
+  redacted.redisUrl = redactUrl(config.redisUrl);
+  return redacted;
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = 'redacted';
+    return parsed.toString();
+  } catch {
+    return '[unparseable url]';
+  }
+}
+
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const digits = z.string().regex(/^\d+$/).or(z.string().regex(/^\d{3}-\d{3}-\d{4}$/).transform((v) => v.replaceAll('-', '')));
+const httpUrl = z.url({ protocol: /^https?$/ }).transform((v) => v.replace(/\/+$/, ''));
+
+const envSchema = z.object({
+  PORT: int(0, 65535).default(3000),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  WEBHOOK_SECRET: z.string().optional(),
+  WEBHOOK_SIGNING_SECRET: z.string().min(16).optional(),
+  QUEUE_ENCRYPTION_KEY: z.string().optional(),
+  DEFAULT_COUNTRY_CODE: z.string().regex(/^\+?\d{1,3}$/).transform((v) => v.replace('+', '')).default('81'),
+  DEFAULT_CURRENCY: z.string().regex(/^[A-Za-z]{3}$/).transform((v) => v.toUpperCase()).default('JPY'),
+  HTTP_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  RETRY_MAX_ATTEMPTS: int(1, 100).default(12),
+  RETRY_BASE_DELAY_MS: int(1, 3_600_000).default(1000),
+  RETRY_MAX_DELAY_MS: int(1, 86_400_000).default(600_000),
+  BATCH_MAX_EVENTS: int(1, 10_000).default(1000),
+  BODY_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(5 * 1024 * 1024),
+  BATCH_LINGER_MS: int(0, 60_000).default(100),
+  WORKER_CONCURRENCY: int(1, 100_000).default(1000),
+  SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(25_000),
+  METRICS_PORT: int(0, 65535).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  COMPLETED_RETENTION_S: int(0, 365 * 86_400).default(86_400),
+  FAILED_RETENTION_S: int(0, 365 * 86_400).default(14 * 86_400),
+  META_ENABLED: bool.optional(),
+  META_PIXEL_ID: z.string().regex(/^\d+$/).optional(),
+  META_ACCESS_TOKEN: z.string().min(1).optional(),
+  META_API_VERSION: z.string().regex(/^v\d+\.\d+$/).default('v25.0'),
+  META_TEST_EVENT_CODE: z.string().min(1).optional(),
+  META_API_BASE_URL: httpUrl.default('https://graph.facebook.com'),
+  META_BATCH_MAX: int(1, 1000).default(500),
+  GOOGLE_ENABLED: bool.optional(),
+  GOOGLE_CUSTOMER_ID: digits.optional(),
+  GOOGLE_CONVERSION_ACTION_ID: z.string().regex(/^\d+$/).optional(),
+  GOOGLE_CONVERSION_ACTIONS: z.string().optional(),
+  GOOGLE_DEVELOPER_TOKEN: z.string().min(1).optional(),
+  GOOGLE_OAUTH_ACCESS_TOKEN: z.string().min(1).optional(),
+  GOOGLE_OAUTH_CLIENT_ID: z.string().min(1).optional(),
+  GOOGLE_OAUTH_CLIENT_SECRET: z.string().min(1).optional(),
+  GOOGLE_OAUTH_REFRESH_TOKEN: z.string().min(1).optional(),
+  GOOGLE_OAUTH_TOKEN_URI: httpUrl.default('https://oauth2.googleapis.com/token'),
+  GOOGLE_LOGIN_CUSTOMER_ID: digits.optional(),
+  GOOGLE_API_VERSION: z.string().regex(/^v\d+$/).default('v24'),
+  GOOGLE_VALIDATE_ONLY: bool.default(false),
+  GOOGLE_ADS_API_BASE_URL: httpUrl.default('https://googleads.googleapis.com'),
+  GOOGLE_BATCH_MAX: int(1, 2000).default(2000),
+  GOOGLE_TIME_ZONE: z.string().default('UTC'),
+});
+
+type Env = z.infer<typeof envSchema>;
+
+/** Parses `GOOGLE_CONVERSION_ACTIONS="Purchase=123:click,Lead=456:enhancement"`. */
+export function parseConversionActions(text: string, problems: string[]): Map<string, { id: string; mode: GoogleMode }> {
+  const actions = new Map<string, { id: string; mode: GoogleMode }>();
+  for (const [position, entry] of text.split(',').map((part) => part.trim()).filter(Boolean).entries()) {
+    const match = /^([^=]+)=(\d+)(?::(click|enhancement))?$/.exec(entry);
+    if (!match?.[1] || !match[2]) {
+      problems.push(`GOOGLE_CONVERSION_ACTIONS entry #${position + 1} must look like EventName=123456:click or EventName=123456:enhancement`);
+      continue;
+    }
+    actions.set(match[1].trim(), { id: match[2], mode: (match[3] as GoogleMode | undefined) ?? 'click' });
+  }
+  return actions;
+}
+
+const DEFAULT_METRICS_PORT: Record<Service, number> = { api: 9464, worker: 9465, cli: 0 };
+
+export interface LoadOptions {
+  service: Service;
+  /**
+   * The local sandbox stack may run without `QUEUE_ENCRYPTION_KEY` and `WEBHOOK_SECRET`; it makes
+   * ephemeral ones and says so. Production never does.
+   */
+  allowMissingSecrets?: boolean;
+}
+
+/** Parses and validates the environment. Throws `ConfigError` listing every problem. */
+export function loadConfig(source: NodeJS.ProcessEnv, options: LoadOptions): Config {
+  const env = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${describeIssue(issue)}`);
+    throw new ConfigError([...new Set(problems)]);
+  }
+  return buildConfig(parsed.data, options);
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type': return 'is missing or has the wrong type';
+    case 'too_small': return `is below the minimum (${String(issue.minimum)})`;
+    case 'too_big': return `is above the maximum (${String(issue.maximum)})`;
+    case 'invalid_value': return 'is not one of the accepted values';
+    case 'invalid_format': return `is not a valid ${issue.format}`;
+    default: return 'is invalid';
+  }
+}
+
+function buildConfig(env: Env, options: LoadOptions): Config {
+  const problems: string[] = [];
+  const required = (name: keyof Env, value: string | undefined, why: string): string => {
+    if (value === undefined) problems.push(`${name}: is required ${why}`);
+    return value ?? '';
+  };
+
+  const webhookSecrets = (env.WEBHOOK_SECRET ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (!options.allowMissingSecrets && options.service === 'api' && webhookSecrets.length === 0) {
+    problems.push('WEBHOOK_SECRET: is required (one or more comma-separated shared secrets)');
+  }
+  if (webhookSecrets.some((secret) => secret.length < 16)) {
+    problems.push('WEBHOOK_SECRET: every secret must be at least 16 characters');
+  }
+  if (!options.allowMissingSecrets && options.service !== 'cli' && env.QUEUE_ENCRYPTION_KEY === undefined) {
+    problems.push('QUEUE_ENCRYPTION_KEY: is required (base64 of 32 random bytes; `openssl rand -base64 32`)');
+  }
+  if (env.RETRY_BASE_DELAY_MS > env.RETRY_MAX_DELAY_MS) {
+    problems.push('RETRY_BASE_DELAY_MS: must not exceed RETRY_MAX_DELAY_MS');
+  }
+
+  const metaEnabled = env.META_ENABLED ?? (env.META_PIXEL_ID !== undefined || env.META_ACCESS_TOKEN !== undefined);
+  const meta: MetaConfig = {
+    enabled: metaEnabled,
+    pixelId: metaEnabled ? required('META_PIXEL_ID', env.META_PIXEL_ID, 'when Meta is enabled') : env.META_PIXEL_ID ?? '',
+    accessToken: metaEnabled ? required('META_ACCESS_TOKEN', env.META_ACCESS_TOKEN, 'when Meta is enabled') : env.META_ACCESS_TOKEN ?? '',
+    apiVersion: env.META_API_VERSION,
+    apiBaseUrl: env.META_API_BASE_URL,
+    batchMax: env.META_BATCH_MAX,
+    ...(env.META_TEST_EVENT_CODE !== undefined && { testEventCode: env.META_TEST_EVENT_CODE }),
+  };
+
+  const googleEnabled = env.GOOGLE_ENABLED ?? (env.GOOGLE_CUSTOMER_ID !== undefined || env.GOOGLE_DEVELOPER_TOKEN !== undefined);
+  const conversionActions = parseConversionActions(env.GOOGLE_CONVERSION_ACTIONS ?? '', problems);
+  const fallbackAction = env.GOOGLE_CONVERSION_ACTION_ID === undefined ? undefined : { id: env.GOOGLE_CONVERSION_ACTION_ID, mode: 'click' as const };
+  const refreshParts = [env.GOOGLE_OAUTH_CLIENT_ID, env.GOOGLE_OAUTH_CLIENT_SECRET, env.GOOGLE_OAUTH_REFRESH_TOKEN];
+  let auth: GoogleAuth = { kind: 'static', accessToken: env.GOOGLE_OAUTH_ACCESS_TOKEN ?? '' };
+  if (refreshParts.some((part) => part !== undefined)) {
+    if (refreshParts.some((part) => part === undefined) && googleEnabled) {
+      problems.push('GOOGLE_OAUTH_CLIENT_ID, GOOGLE_OAUTH_CLIENT_SECRET, GOOGLE_OAUTH_REFRESH_TOKEN: set all three for the refresh-token flow');
+    }
+    auth = {
+      kind: 'refresh',
+      clientId: env.GOOGLE_OAUTH_CLIENT_ID ?? '',
+      clientSecret: env.GOOGLE_OAUTH_CLIENT_SECRET ?? '',
+      refreshToken: env.GOOGLE_OAUTH_REFRESH_TOKEN ?? '',
+      tokenUri: env.GOOGLE_OAUTH_TOKEN_URI,
+    };
+  } else if (googleEnabled && env.GOOGLE_OAUTH_ACCESS_TOKEN === undefined) {
+    problems.push('GOOGLE_OAUTH_ACCESS_TOKEN: is required when Google is enabled, unless GOOGLE_OAUTH_CLIENT_ID/SECRET/REFRESH_TOKEN are set');
+  }
+  if (googleEnabled && conversionActions.size === 0 && fallbackAction === undefined) {
+    problems.push('GOOGLE_CONVERSION_ACTIONS or GOOGLE_CONVERSION_ACTION_ID: at least one conversion action is required when Google is enabled');
+  }
+  if (!isTimeZone(env.GOOGLE_TIME_ZONE)) problems.push('GOOGLE_TIME_ZONE: is not an IANA time zone');
+  const google: GoogleConfig = {
+    enabled: googleEnabled,
+    customerId: googleEnabled ? required('GOOGLE_CUSTOMER_ID', env.GOOGLE_CUSTOMER_ID, 'when Google is enabled') : env.GOOGLE_CUSTOMER_ID ?? '',
+    conversionActions,
+    developerToken: googleEnabled ? required('GOOGLE_DEVELOPER_TOKEN', env.GOOGLE_DEVELOPER_TOKEN, 'when Google is enabled') : env.GOOGLE_DEVELOPER_TOKEN ?? '',
+    auth,
+    apiVersion: env.GOOGLE_API_VERSION,
+    validateOnly: env.GOOGLE_VALIDATE_ONLY,
+    apiBaseUrl: env.GOOGLE_ADS_API_BASE_URL,
+    batchMax: env.GOOGLE_BATCH_MAX,
+    timeZone: env.GOOGLE_TIME_ZONE,
+    ...(fallbackAction && { fallbackAction }),
+    ...(env.GOOGLE_LOGIN_CUSTOMER_ID !== undefined && { loginCustomerId: env.GOOGLE_LOGIN_CUSTOMER_ID }),
+  };
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    service: options.service,
+    port: env.PORT,
+    redisUrl: env.REDIS_URL,
+    webhookSecrets,
+    queueEncryptionKey: env.QUEUE_ENCRYPTION_KEY ?? '',
+    defaultCountryCode: env.DEFAULT_COUNTRY_CODE,
+    defaultCurrency: env.DEFAULT_CURRENCY,
+    httpTimeoutMs: env.HTTP_TIMEOUT_MS,
+    retry: { maxAttempts: env.RETRY_MAX_ATTEMPTS, baseDelayMs: env.RETRY_BASE_DELAY_MS, maxDelayMs: env.RETRY_MAX_DELAY_MS },
+    batchMaxEvents: env.BATCH_MAX_EVENTS,
+    bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    batchLingerMs: env.BATCH_LINGER_MS,
+    workerConcurrency: env.WORKER_CONCURRENCY,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    metricsPort: env.METRICS_PORT ?? DEFAULT_METRICS_PORT[options.service],
+    logLevel: env.LOG_LEVEL,
+    completedRetentionS: env.COMPLETED_RETENTION_S,
+    failedRetentionS: env.FAILED_RETENTION_S,
+    meta,
+    google,
+    ...(env.WEBHOOK_SIGNING_SECRET !== undefined && { webhookSigningSecret: env.WEBHOOK_SIGNING_SECRET }),
+  };
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,16 @@
+export {
+  ConfigError,
+  loadConfig,
+  parseConversionActions,
+  redactConfig,
+  redactUrl,
+  type Config,
+  type GoogleAuth,
+  type GoogleConfig,
+  type GoogleMode,
+  type LoadOptions,
+  type LogLevel,
+  type MetaConfig,
+  type RetryPolicy,
+  type Service,
+} from './config.js';
