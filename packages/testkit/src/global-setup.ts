@@ -1,11 +1,7 @@
 import type { TestProject } from 'vitest/node';
 import { startSharedRedis } from './shared-redis.js';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    redisUrl: string;
-  }
-}
+import './index.js';
 
 /** Vitest global setup: one Redis for the whole run, handed to every test as `inject('redisUrl')`. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

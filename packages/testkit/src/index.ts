@@ -5,6 +5,12 @@ import { inject } from 'vitest';
 export { freePort, startPrivateRedis, waitForRedis, type PrivateRedis, type PrivateRedisOptions } from './redis-server.js';
 export { startSharedRedis, type SharedRedis } from './shared-redis.js';
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    redisUrl: string;
+  }
+}
+
 /** The URL of the Redis shared by this test run (see global-setup.ts). */
 export function testRedisUrl(): string {
   return inject('redisUrl');
@@ -28,7 +34,7 @@ export async function dumpRedis(url: string, pattern = '*'): Promise<Map<string,
     const dump = new Map<string, string>();
     let cursor = '0';
     do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', '1000');
       cursor = next;
       for (const key of keys) dump.set(key, await renderKey(client, key));
     } while (cursor !== '0');
@@ -45,7 +51,7 @@ async function renderKey(client: Redis, key: string): Promise<string> {
     case 'hash': return JSON.stringify(await client.hgetall(key));
     case 'list': return JSON.stringify(await client.lrange(key, 0, -1));
     case 'set': return JSON.stringify(await client.smembers(key));
-    case 'zset': return JSON.stringify(await client.zrange(key, 0, -1, 'WITHSCORES'));
+    case 'zset': return JSON.stringify(await client.zrange(key, '0', '-1', 'WITHSCORES'));
     case 'stream': return JSON.stringify(await client.xrange(key, '-', '+'));
     default: return '';
   }

@@ -38,5 +38,5 @@ export async function startSharedRedis(): Promise<SharedRedis> {
     return { url: fromEnv, source: 'REDIS_URL', stop: () => Promise.resolve() };
   }
   const redis = await startPrivateRedis();
-  return { url: redis.url, source: 'redis-server', stop: redis.dispose };
+  return { url: redis.url, source: 'redis-server', stop: () => redis.dispose() };
 }

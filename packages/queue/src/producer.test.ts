@@ -1,0 +1,71 @@
+import { createKeyring, generateKeyText } from '@capconnect/core';
+import { dumpRedis, findCanaries, freshPrefix, startPrivateRedis, testRedisUrl } from '@capconnect/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { metaEvent } from './test/fixtures.js';
+import { checkEvictionPolicy, createRedisConnection, type RedisConnection } from './connection.js';
+import { Producer, QueueUnavailableError } from './producer.js';
+
+const keyring = createKeyring(generateKeyText());
+const policy = { maxAttempts: 3, completedRetentionS: 60, failedRetentionS: 60 };
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => { for (const cleanup of cleanups.splice(0).reverse()) await cleanup(); });
+
+function producerOn(url: string, prefix = freshPrefix()): { producer: Producer; connection: RedisConnection } {
+  const connection = createRedisConnection(url, 'producer', { commandTimeoutMs: 500 });
+  connection.on('error', () => undefined);
+  const producer = new Producer({ connection, prefix, keyring, policy });
+  cleanups.push(async () => { await producer.close(); connection.disconnect(); });
+  return { producer, connection };
+}
+
+describe('Producer', () => {
+  it('queues one job per destination and reports repeats as duplicates, within and across calls', async () => {
+    const { producer } = producerOn(testRedisUrl());
+    const google = { ...metaEvent, provider: 'google' as const, mode: 'click' as const, conversionActionId: '1', digests: {}, match: { gclid: 'x' } };
+    const { userData: _u, dataProcessing: _d, ...googleBase } = google;
+    const item = { eventId: 'order-1', prepared: [metaEvent, googleBase] };
+    const first = await producer.enqueue([item, item]);
+    expect(first[0]?.map((job) => job.status)).toEqual(['queued', 'queued']);
+    expect(first[1]?.map((job) => job.status)).toEqual(['duplicate', 'duplicate']);
+    const second = await producer.enqueue([item]);
+    expect(second[0]?.map((job) => job.status)).toEqual(['duplicate', 'duplicate']);
+    expect(await producer.queues.meta.count()).toBe(1);
+    expect(await producer.queues.google.count()).toBe(1);
+  });
+
+  it('stores no plaintext match field anywhere under its prefix', async () => {
+    const prefix = freshPrefix();
+    const { producer } = producerOn(testRedisUrl(), prefix);
+    await producer.enqueue([{ eventId: 'order-1', prepared: [metaEvent] }]);
+    const dump = await dumpRedis(testRedisUrl(), `${prefix}*`);
+    expect(dump.size).toBeGreaterThan(0);
+    const text = [...dump].flat().join('\n');
+    expect(findCanaries(text, ['203.0.113.7', 'canary-agent', 'IwAR-canary', 'shop.example.com'])).toEqual([]);
+  });
+
+  it('fails fast with QueueUnavailableError while Redis is down, and recovers by itself', async () => {
+    const redis = await startPrivateRedis();
+    cleanups.push(() => redis.dispose());
+    const { producer } = producerOn(redis.url);
+    expect(await producer.enqueue([{ eventId: 'a', prepared: [metaEvent] }])).toHaveLength(1);
+    await redis.stop();
+    const started = Date.now();
+    await expect(producer.enqueue([{ eventId: 'b', prepared: [metaEvent] }])).rejects.toBeInstanceOf(QueueUnavailableError);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(await producer.ping()).toBe(false);
+    await redis.start();
+    await expect.poll(() => producer.ping(), { timeout: 5000 }).toBe(true);
+    const after = await producer.enqueue([{ eventId: 'b', prepared: [metaEvent] }]);
+    expect(after[0]?.[0]?.status).toBe('queued');
+  });
+
+  it('warns when Redis may evict queued jobs', async () => {
+    const redis = await startPrivateRedis({ maxMemoryPolicy: 'allkeys-lru' });
+    cleanups.push(() => redis.dispose());
+    const connection = createRedisConnection(redis.url, 'worker');
+    cleanups.push(() => connection.quit());
+    const warnings: string[] = [];
+    expect(await checkEvictionPolicy(connection, (message) => warnings.push(message))).toBe('allkeys-lru');
+    expect(warnings).toEqual([expect.stringContaining('must be "noeviction"')]);
+  });
+});

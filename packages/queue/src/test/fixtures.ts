@@ -1,0 +1,13 @@
+import { createHash } from 'node:crypto';
+import type { MetaPreparedEvent } from '@capconnect/core';
+
+export const sha = (value: string): string => createHash('sha256').update(value).digest('hex');
+
+export const metaEvent: MetaPreparedEvent = {
+  provider: 'meta',
+  event: { eventName: 'Purchase', eventId: 'order-1', eventTime: 1_764_300_000, value: 4980, currency: 'JPY', orderId: 'order-1', actionSource: 'website' },
+  userData: { em: [sha('john.doe@example.com')], ph: [sha('819012345678')] },
+  match: { clientIpAddress: '203.0.113.7', clientUserAgent: 'Mozilla/5.0 canary-agent', fbc: 'fb.1.1700000000000.IwAR-canary', eventSourceUrl: 'https://shop.example.com/thank-you' },
+  dataProcessing: { options: ['LDU'], country: 0, state: 0 },
+};
+
