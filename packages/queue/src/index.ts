@@ -19,3 +19,4 @@ export {
 export { backoffDelayMs, type BackoffPolicy } from './backoff.js';
 export { checkEvictionPolicy, createRedisConnection, type ConnectionOptions, type ConnectionRole, type RedisConnection } from './connection.js';
 export { Producer, QueueUnavailableError, type EnqueueItem, type EnqueuedJob, type ProducerOptions } from './producer.js';
+export { formatFailure, parseFailure, type DeliveryFailure, type DeliveryOutcome } from './outcome.js';
