@@ -5,11 +5,19 @@ import { defineConfig } from 'vitest/config';
 // so tests run against src/ without a build step; production resolves dist/ instead.
 const conditions = ['@capconnect/source', ...defaultServerConditions];
 
+// CI (.ci/run) reads totals from a JSON report per run; locally only the default reporter prints.
+const reportDir = process.env.CAPCONNECT_TEST_REPORT_DIR;
+const reportName = process.env.CAPCONNECT_TEST_REPORT_NAME ?? 'unit';
+const reporters = reportDir
+  ? ['default', ['json', { outputFile: `${reportDir}/${reportName}.json` }] as [string, object]]
+  : ['default'];
+
 export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: conditions } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'],
+    reporters,
     globalSetup: ['packages/testkit/src/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -10,6 +10,7 @@ export default mergeConfig(
       include: ['packages/*/src/**/*.reliability.ts', 'apps/*/src/**/*.reliability.ts', 'bench/**/*.reliability.ts'],
       testTimeout: 180_000,
       fileParallelism: false,
+      passWithNoTests: true,
     },
   }),
 );
