@@ -1,0 +1,26 @@
+import type { Customer } from '../contract.js';
+import { toAlpha2 } from './country.js';
+import { entriesOf } from './values.js';
+import { prepareRaw } from './text.js';
+
+/** What the per-provider rules need besides the value itself. */
+export interface NormalizeContext {
+  /** Calling-code digits for phone numbers without one when the customer has no country (`81`). */
+  defaultCallingCode: string;
+  /** The ingest clock, epoch milliseconds: the upper bound of a plausible birth year. */
+  nowMs: number;
+}
+
+/**
+ * The customer's country as uppercase alpha-2: the first `customer.country` element that names a
+ * country. It decides the phone region, the US ZIP rule and whether US/CA state names are mapped.
+ */
+export function customerCountry(customer: Customer): string | undefined {
+  for (const entry of entriesOf('customer.country', customer.country)) {
+    const alpha2 = toAlpha2(prepareRaw(entry.value));
+    if (alpha2 !== undefined) {
+      return alpha2;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,20 @@
+import { accept, reject, type Normalized } from './result.js';
+
+const NOT_LETTER_OR_DIGIT = /[^\p{L}\p{N}]/gu;
+const US_ZIP = /^(\d{5})/;
+
+/**
+ * Meta `zp`: lowercase, no spaces, only the part before the first `-`; in the US, the first five
+ * digits (reference/meta-capi.md §1; Meta's SDKs: `split('-')[0]`, at least 2 characters).
+ * `country` is the customer's lowercase alpha-2 when known; without it no US rule applies.
+ * Note the rule keeps only `100` of the Japanese `100-0001`: that is what Meta's code does.
+ */
+export function normalizeMetaPostalCode(value: string, country?: string): Normalized {
+  const beforeDash = value.split('-', 1)[0] ?? '';
+  const compact = beforeDash.toLowerCase().replace(NOT_LETTER_OR_DIGIT, '');
+  if (country === 'us') {
+    const zip = US_ZIP.exec(compact)?.[1];
+    return zip === undefined ? reject('invalid_zip') : accept(zip);
+  }
+  return compact.length < 2 ? reject('invalid_zip') : accept(compact);
+}

@@ -1,0 +1,33 @@
+/**
+ * Unicode NFC first (SPEC §3): Meta's own name vectors (`정`, `valéry`) only match when the input is
+ * NFC (reference/meta-capi.md §1, verified), and the same letters typed on different keyboards can
+ * arrive composed or decomposed.
+ */
+export function toNfc(value: string): string {
+  return value.normalize('NFC');
+}
+
+/** NFC, then trim: the first step for every personal value, before any provider rule. */
+export function prepareRaw(value: string): string {
+  return toNfc(value).trim();
+}
+
+const NOT_LETTER = /[^\p{L}\p{M}]/gu;
+
+/**
+ * Meta's rule for fn, ln, ct (and st outside the US): "lowercase, no punctuation, no special
+ * characters, no spaces; UTF-8 if special characters" (reference/meta-capi.md §1). Letters of any
+ * script and their combining marks are kept (`valéry`, `정`, `владимир`); everything else goes,
+ * digits included (Meta's legacy SDK also drops digits from ct/st).
+ * The final NFC keeps the result stable when lowercasing produced a decomposable sequence.
+ */
+export function lowercaseLettersOnly(value: string): string {
+  return toNfc(value.toLowerCase().replace(NOT_LETTER, ''));
+}
+
+const WHITESPACE_RUN = /\s+/gu;
+
+/** Lowercase and collapse inner runs of whitespace to one space (Google's address-part rule). */
+export function lowercaseCollapsedSpaces(value: string): string {
+  return toNfc(value.toLowerCase().replace(WHITESPACE_RUN, ' ').trim());
+}

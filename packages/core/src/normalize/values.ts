@@ -1,0 +1,81 @@
+import { isDigest, sha256Hex } from '../hash.js';
+import type { Digest, Warning } from '../types.js';
+import type { CustomerValue } from '../contract.js';
+import type { Normalizer } from './result.js';
+import { prepareRaw } from './text.js';
+
+/** One input value, its path for warnings, and its position. */
+interface Entry {
+  field: string;
+  value: string;
+}
+
+/** `customer.phone` for a single string, `customer.phone[1]` for the second array element. */
+export function entriesOf(field: string, raw: CustomerValue | undefined): Entry[] {
+  if (raw === undefined) {
+    return [];
+  }
+  if (typeof raw === 'string') {
+    return [{ field, value: raw }];
+  }
+  return raw.map((value, index) => ({ field: `${field}[${index}]`, value }));
+}
+
+export interface NormalizedValues {
+  values: string[];
+  warnings: Warning[];
+}
+
+/**
+ * Normalizes every element of a customer field (SPEC §3): NFC, trim, the field's rule; empty and
+ * invalid results are dropped with a warning, duplicates removed. Nothing is hashed here.
+ */
+export function normalizeValues(field: string, raw: CustomerValue | undefined, normalize: Normalizer): NormalizedValues {
+  const values: string[] = [];
+  const warnings: Warning[] = [];
+  for (const entry of entriesOf(field, raw)) {
+    const prepared = prepareRaw(entry.value);
+    const result = prepared.length === 0 ? ({ ok: false, code: 'empty_value' } as const) : normalize(prepared);
+    if (!result.ok) {
+      warnings.push({ field: entry.field, code: result.code });
+    } else if (!values.includes(result.value)) {
+      values.push(result.value);
+    }
+  }
+  return { values, warnings };
+}
+
+export interface DigestedValues {
+  digests: Digest[];
+  warnings: Warning[];
+}
+
+/**
+ * Like `normalizeValues`, then SHA-256. A value that already is a 64-hex digest is passed through
+ * lowercased and never hashed again (SPEC §3; reference/meta-capi.md §5.4). Duplicates are removed
+ * after hashing, so a plain value and its own digest count once.
+ */
+export function digestValues(field: string, raw: CustomerValue | undefined, normalize: Normalizer): DigestedValues {
+  const digests: Digest[] = [];
+  const warnings: Warning[] = [];
+  for (const entry of entriesOf(field, raw)) {
+    const prepared = prepareRaw(entry.value);
+    let digest: Digest | undefined;
+    if (prepared.length === 0) {
+      warnings.push({ field: entry.field, code: 'empty_value' });
+    } else if (isDigest(prepared)) {
+      digest = prepared.toLowerCase();
+    } else {
+      const result = normalize(prepared);
+      if (result.ok) {
+        digest = sha256Hex(result.value);
+      } else {
+        warnings.push({ field: entry.field, code: result.code });
+      }
+    }
+    if (digest !== undefined && !digests.includes(digest)) {
+      digests.push(digest);
+    }
+  }
+  return { digests, warnings };
+}
