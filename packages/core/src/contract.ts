@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import { ACTION_SOURCES, PROVIDERS } from './types.js';
+import { describeIssues, type ContractIssue } from './contract-issues.js';
+
+/** Longest accepted personal value, in UTF-16 code units. Real names and addresses are far shorter. */
+export const MAX_CUSTOMER_VALUE_LENGTH = 512;
+/** Most values per customer field (e.g. ten email addresses). */
+export const MAX_CUSTOMER_VALUES = 10;
+/** How far `eventTime` may lie in the future, for client clock skew (SPEC §2.1: further is a 400). */
+export const MAX_FUTURE_SKEW_S = 600;
+/** Most line items in `event.contents`. */
+export const MAX_CONTENTS = 200;
+
+const customerValue = z.union([
+  z.string().max(MAX_CUSTOMER_VALUE_LENGTH),
+  z.array(z.string().max(MAX_CUSTOMER_VALUE_LENGTH)).max(MAX_CUSTOMER_VALUES),
+]);
+
+/** Raw personal data as posted. Every field optional; a string or an array of strings. */
+export const customerSchema = z.strictObject({
+  email: customerValue.optional(),
+  phone: customerValue.optional(),
+  firstName: customerValue.optional(),
+  lastName: customerValue.optional(),
+  gender: customerValue.optional(),
+  dateOfBirth: customerValue.optional(),
+  city: customerValue.optional(),
+  state: customerValue.optional(),
+  zip: customerValue.optional(),
+  country: customerValue.optional(),
+  streetAddress: customerValue.optional(),
+  externalId: customerValue.optional(),
+});
+
+const nonBlank = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((value) => value.trim().length > 0, { error: 'must not be blank' });
+
+/** Unix seconds, or an ISO 8601 date-time with `Z` or an offset; becomes unix seconds. */
+const eventTimeSchema = z.union([
+  z.number().nonnegative(),
+  z.iso.datetime({ offset: true }).transform((value) => Date.parse(value) / 1000),
+]);
+
+const contentItemSchema = z.strictObject({
+  id: nonBlank(256),
+  quantity: z.number().int().positive().optional(),
+  itemPrice: z.number().nonnegative().optional(),
+});
+
+export const eventSchema = z.strictObject({
+  eventName: nonBlank(256),
+  eventId: nonBlank(256).optional(),
+  eventTime: eventTimeSchema.optional(),
+  value: z.number().nonnegative().optional(),
+  currency: z
+    .string()
+    .regex(/^[A-Za-z]{3}$/, { error: 'must be a 3-letter ISO 4217 code' })
+    .transform((value) => value.toUpperCase())
+    .optional(),
+  orderId: nonBlank(256).optional(),
+  actionSource: z.enum(ACTION_SOURCES).optional(),
+  eventSourceUrl: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+  // Checked by `prepareEvent` (dropped with `invalid_ip_address`), not here: a bad forwarded-for
+  // header should cost the IP, not the whole event.
+  clientIpAddress: z.string().max(64).optional(),
+  clientUserAgent: z.string().max(2048).optional(),
+  // Click ids and cookies are case-sensitive and are never altered (reference/meta-capi.md §1).
+  fbc: z.string().max(512).optional(),
+  fbp: z.string().max(512).optional(),
+  gclid: z.string().max(512).optional(),
+  gbraid: z.string().max(512).optional(),
+  wbraid: z.string().max(512).optional(),
+  contents: z.array(contentItemSchema).max(MAX_CONTENTS).optional(),
+  customData: z.record(z.string(), z.unknown()).optional(),
+});
+
+const consentStatus = z.enum(['granted', 'denied']);
+
+export const consentSchema = z.strictObject({
+  adUserData: consentStatus.optional(),
+  adPersonalization: consentStatus.optional(),
+  limitedDataUse: z
+    .union([
+      z.boolean(),
+      z.strictObject({ country: z.number().int().nonnegative(), state: z.number().int().nonnegative() }),
+    ])
+    .optional(),
+});
+
+export const ingestItemSchema = z.strictObject({
+  customer: customerSchema.optional(),
+  event: eventSchema,
+  consent: consentSchema.optional(),
+  destinations: z.array(z.enum(PROVIDERS)).min(1).max(PROVIDERS.length).optional(),
+});
+
+type ParsedIngestItem = z.output<typeof ingestItemSchema>;
+
+export type Customer = z.output<typeof customerSchema>;
+/** One customer field as posted: a string or an array of strings. */
+export type CustomerValue = z.output<typeof customerValue>;
+export type Consent = z.output<typeof consentSchema>;
+
+/** The event after parsing: `eventTime` in unix seconds and `actionSource` filled in. */
+export type IngestEvent = Omit<z.output<typeof eventSchema>, 'eventTime' | 'actionSource'> & {
+  /** Unix seconds; the ingest time when the advertiser sent none. */
+  eventTime: number;
+  actionSource: (typeof ACTION_SOURCES)[number];
+};
+
+/** A parsed ingest item (SPEC §2.1). Holds raw personal data: lives only in one request's memory. */
+export type IngestItem = Omit<ParsedIngestItem, 'customer' | 'event'> & {
+  customer: Customer;
+  event: IngestEvent;
+};
+
+export type { ContractIssue } from './contract-issues.js';
+
+export type ParseIngestItemResult = { ok: true; item: IngestItem } | { ok: false; issues: ContractIssue[] };
+
+export interface ParseIngestItemOptions {
+  /** The ingest clock, epoch milliseconds: the default `eventTime` and the future-skew reference. */
+  nowMs: number;
+}
+
+/**
+ * Validates one ingest item against the contract (SPEC §2.1).
+ *
+ * - Unknown keys are rejected at every level, so a typo (`emial`) surfaces instead of silently
+ *   dropping data.
+ * - `event.actionSource` defaults to `website` (the contract's example and the common case); Meta then
+ *   requires `clientUserAgent` and `eventSourceUrl`, and says so in `skipped` when they are missing.
+ * - `event.eventTime` defaults to now; more than 10 minutes in the future is an issue.
+ * - Issue messages are fixed texts: they never contain a submitted value.
+ */
+export function parseIngestItem(input: unknown, options: ParseIngestItemOptions): ParseIngestItemResult {
+  const parsed = ingestItemSchema.safeParse(input);
+  if (!parsed.success) {
+    return { ok: false, issues: describeIssues(parsed.error.issues, input) };
+  }
+  const { customer, event, ...rest } = parsed.data;
+  const nowS = Math.floor(options.nowMs / 1000);
+  const eventTime = Math.floor(event.eventTime ?? nowS);
+  if (eventTime > nowS + MAX_FUTURE_SKEW_S) {
+    return { ok: false, issues: [{ path: 'event.eventTime', message: 'must not be more than 10 minutes in the future' }] };
+  }
+  return {
+    ok: true,
+    item: {
+      ...rest,
+      customer: customer ?? {},
+      event: { ...event, eventTime, actionSource: event.actionSource ?? 'website' },
+    },
+  };
+}
+
