@@ -1,0 +1,26 @@
+#!/bin/sh
+# One image, three programs: the first argument picks which one runs, the rest are its arguments.
+#   capconnect api                 the ingest API (PORT, metrics on METRICS_PORT, default 9464)
+#   capconnect worker              a delivery worker (metrics and /healthz on METRICS_PORT, default 9465)
+#   capconnect cli <command> ...   the capconnect CLI (stats, failed list, replay, ...)
+# Anything else runs as given (e.g. `sh`), so the image stays debuggable.
+# `exec` makes node the process that receives SIGTERM from `docker stop`, so its graceful shutdown runs.
+set -eu
+here=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
+
+if [ $# -eq 0 ]; then
+  set -- api
+fi
+service=$1
+case "$service" in
+  api | worker | cli)
+    shift
+    exec node "$here/$service/dist/main.js" "$@"
+    ;;
+  help | -h | --help)
+    sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+    ;;
+  *)
+    exec "$@"
+    ;;
+esac
