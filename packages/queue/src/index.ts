@@ -20,3 +20,15 @@ export { backoffDelayMs, type BackoffPolicy } from './backoff.js';
 export { checkEvictionPolicy, createRedisConnection, type ConnectionOptions, type ConnectionRole, type RedisConnection } from './connection.js';
 export { Producer, QueueUnavailableError, type EnqueueItem, type EnqueuedJob, type ProducerOptions } from './producer.js';
 export { formatFailure, parseFailure, type DeliveryFailure, type DeliveryOutcome } from './outcome.js';
+export {
+  FINAL_STATES,
+  readDeliveryStatus,
+  readEventStatus,
+  waitForOutcomes,
+  type DeliveryState,
+  type DeliveryStatus,
+  type DeliveryTarget,
+  type ProviderQueues,
+  type WaitOptions,
+  type WaitResult,
+} from './status.js';
