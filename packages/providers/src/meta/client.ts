@@ -1,0 +1,85 @@
+import { TransientError, errorCode, type EventResult, type ProviderError } from '../errors.js';
+import type { HttpClient } from '../http.js';
+import type { RequestObserver } from '../observer.js';
+import { classifyMetaResponse } from './classify.js';
+import { buildMetaBody, type MetaServerEvent } from './payload.js';
+
+export interface MetaClientOptions {
+  http: HttpClient;
+  /** `META_API_BASE_URL`, no trailing slash. */
+  apiBaseUrl: string;
+  apiVersion: string;
+  pixelId: string;
+  accessToken: string;
+  testEventCode?: string | undefined;
+  onRequest?: RequestObserver;
+}
+
+/**
+ * Sends a batch of server events to one pixel. A Meta batch is all-or-nothing ("If any event you
+ * send in a batch is invalid, we reject the entire batch", reference/meta-capi.md §3), so when Meta
+ * blames an event (code 100) the client fails that event and re-sends the others: by the index Meta
+ * names in `error_user_msg`, or by bisection when it names none. Every input event gets a result.
+ */
+export class MetaClient {
+  private readonly url: string;
+
+  constructor(private readonly options: MetaClientOptions) {
+    this.url = `${options.apiBaseUrl}/${options.apiVersion}/${options.pixelId}/events`;
+  }
+
+  async send(events: readonly MetaServerEvent[]): Promise<EventResult[]> {
+    const results = new Array<EventResult | undefined>(events.length);
+    await this.deliver(events, [...events.keys()], results);
+    return results.map((result) => result ?? { kind: 'error', error: new TransientError({ code: 'invalid_response' }) });
+  }
+
+  private async deliver(events: readonly MetaServerEvent[], indices: number[], results: (EventResult | undefined)[]): Promise<void> {
+    if (indices.length === 0) return;
+    const outcome = await this.request(indices.map((index) => events[index] as MetaServerEvent));
+    if (outcome.ok) {
+      for (const index of indices) {
+        results[index] = { kind: 'sent', httpStatus: outcome.httpStatus, batchSize: indices.length, ...(outcome.reference !== undefined && { reference: outcome.reference }) };
+      }
+      return;
+    }
+    const fail = (at: readonly number[], error: ProviderError) => { for (const index of at) results[index] = { kind: 'error', error }; };
+    if (!outcome.blamesEvent || indices.length === 1) {
+      fail(indices, outcome.error);
+      return;
+    }
+    const named = outcome.eventIndex;
+    if (named !== undefined && named < indices.length) {
+      const culprit = indices[named] as number;
+      fail([culprit], outcome.error);
+      await this.deliver(events, indices.filter((index) => index !== culprit), results);
+      return;
+    }
+    // No usable index: halve until the offending events stand alone.
+    const middle = Math.ceil(indices.length / 2);
+    await this.deliver(events, indices.slice(0, middle), results);
+    await this.deliver(events, indices.slice(middle), results);
+  }
+
+  private async request(batch: MetaServerEvent[]): Promise<
+    | { ok: true; httpStatus: number; reference: string | undefined }
+    | { ok: false; error: ProviderError; blamesEvent: boolean; eventIndex: number | undefined }
+  > {
+    const body = buildMetaBody(batch, this.options.accessToken, this.options.testEventCode);
+    const started = performance.now();
+    try {
+      const response = await this.options.http.post(this.url, body);
+      const classified = classifyMetaResponse(response, batch.length);
+      this.options.onRequest?.({
+        provider: 'meta', httpStatus: response.status, durationMs: response.durationMs, batchSize: batch.length,
+        ...(!classified.ok && { errorCode: errorCode(classified.error) }),
+      });
+      if (classified.ok) return { ok: true, httpStatus: response.status, reference: classified.fbtraceId };
+      return classified;
+    } catch (error) {
+      if (!(error instanceof TransientError)) throw error;
+      this.options.onRequest?.({ provider: 'meta', httpStatus: undefined, durationMs: performance.now() - started, batchSize: batch.length, errorCode: error.code });
+      return { ok: false, error, blamesEvent: false, eventIndex: undefined };
+    }
+  }
+}

@@ -1,0 +1,120 @@
+import type { MetaPreparedEvent } from '@capconnect/core';
+import { PermanentError } from '../errors.js';
+
+/**
+ * Meta CAPI server events from prepared (opened) jobs. Pure. Field names and rules:
+ * reference/meta-capi.md §3 (server-event parameters, custom_data, data_processing_options).
+ */
+
+/** One `data[i]` entry. */
+export interface MetaServerEvent {
+  event_name: string;
+  event_time: number;
+  action_source: string;
+  event_id: string;
+  user_data: Record<string, unknown>;
+  event_source_url?: string;
+  custom_data?: Record<string, unknown>;
+  data_processing_options?: string[];
+  data_processing_options_country?: number;
+  data_processing_options_state?: number;
+}
+
+/** Request body of `POST /{version}/{pixel}/events`. `access_token` in the body, as Meta's SDK sends it. */
+export interface MetaEventsBody {
+  data: MetaServerEvent[];
+  access_token: string;
+  test_event_code?: string;
+}
+
+const SECONDS_PER_DAY = 86_400;
+
+/**
+ * How long after `event_time` Meta still takes an event: 7 days, 62 for `physical_store`
+ * (reference/meta-capi.md §0; an older event fails the whole request, code 100 / 2804003).
+ */
+export function metaMaxAgeS(actionSource: string): number {
+  return (actionSource === 'physical_store' ? 62 : 7) * SECONDS_PER_DAY;
+}
+
+/**
+ * Unix ms after which the event must not be sent. A safety margin of one minute keeps an event
+ * that is about to expire from expiring between this check and Meta's.
+ */
+export function metaExpiresAtMs(event: { eventTime: number; actionSource: string }): number {
+  return (event.eventTime + metaMaxAgeS(event.actionSource)) * 1000 - 60_000;
+}
+
+export function buildMetaEvent(prepared: MetaPreparedEvent): MetaServerEvent {
+  const { event, userData, match } = prepared;
+  const user: Record<string, unknown> = { ...userData };
+  if (match.clientIpAddress !== undefined) user['client_ip_address'] = match.clientIpAddress;
+  if (match.clientUserAgent !== undefined) user['client_user_agent'] = match.clientUserAgent;
+  if (match.fbc !== undefined) user['fbc'] = match.fbc;
+  if (match.fbp !== undefined) user['fbp'] = match.fbp;
+
+  // Advertiser extras first, so our own fields win a key collision (Meta's SDK throws instead).
+  const custom: Record<string, unknown> = { ...(match.customData ?? {}) };
+  if (event.value !== undefined) custom['value'] = event.value;
+  if (event.currency !== undefined) custom['currency'] = event.currency;
+  if (event.orderId !== undefined) custom['order_id'] = event.orderId;
+  if (event.contents !== undefined && event.contents.length > 0) {
+    custom['contents'] = event.contents.map((item) => ({
+      id: item.id,
+      ...(item.quantity !== undefined && { quantity: item.quantity }),
+      ...(item.itemPrice !== undefined && { item_price: item.itemPrice }),
+    }));
+    custom['content_ids'] = event.contents.map((item) => item.id);
+    custom['content_type'] = 'product';
+  }
+
+  return {
+    event_name: event.eventName,
+    event_time: event.eventTime,
+    action_source: event.actionSource,
+    // Dedup key with the pixel's eventID (reference/meta-capi.md §3 "Dedup").
+    event_id: event.eventId,
+    user_data: user,
+    ...(match.eventSourceUrl !== undefined && { event_source_url: match.eventSourceUrl }),
+    ...(Object.keys(custom).length > 0 && { custom_data: custom }),
+    ...(prepared.dataProcessing && {
+      data_processing_options: [...prepared.dataProcessing.options],
+      data_processing_options_country: prepared.dataProcessing.country,
+      data_processing_options_state: prepared.dataProcessing.state,
+    }),
+  };
+}
+
+export function buildMetaBody(events: MetaServerEvent[], accessToken: string, testEventCode?: string): MetaEventsBody {
+  return { data: events, access_token: accessToken, ...(testEventCode !== undefined && { test_event_code: testEventCode }) };
+}
+
+// Baseline matching rule (reference/meta-capi.md §1): customer info that is only a subset of one of
+// these sets makes the event invalid, and an invalid event sinks its whole batch.
+const WEAK_SETS: readonly (readonly string[])[] = [
+  ['ct', 'country', 'st', 'zp', 'ge', 'client_user_agent'],
+  ['db', 'client_user_agent'],
+  ['fn', 'ge'],
+  ['ln', 'ge'],
+];
+const MATCH_KEYS = ['em', 'ph', 'fn', 'ln', 'ge', 'db', 'ct', 'st', 'zp', 'country', 'external_id',
+  'client_ip_address', 'client_user_agent', 'fbc', 'fbp'];
+
+/**
+ * Checks one event before it joins a batch, so an event Meta would refuse fails alone instead of
+ * sinking the batch (reference/meta-capi.md §5.3). Throws `PermanentError` with the reason code.
+ */
+export function prevalidateMetaEvent(event: MetaServerEvent, nowMs: number): void {
+  if (nowMs > (event.event_time + metaMaxAgeS(event.action_source)) * 1000 - 60_000) {
+    throw new PermanentError({ reason: 'expired' });
+  }
+  if (event.action_source === 'website') {
+    if (event.event_source_url === undefined) throw new PermanentError({ reason: 'missing_event_source_url' });
+    if (event.user_data['client_user_agent'] === undefined) throw new PermanentError({ reason: 'missing_client_user_agent' });
+  }
+  const present = MATCH_KEYS.filter((key) => event.user_data[key] !== undefined);
+  if (present.length === 0) throw new PermanentError({ reason: 'no_customer_information' });
+  if (WEAK_SETS.some((weak) => present.every((key) => weak.includes(key)))) {
+    throw new PermanentError({ reason: 'weak_customer_information' });
+  }
+}
