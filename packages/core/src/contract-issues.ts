@@ -154,7 +154,7 @@ export function describeIssues(issues: readonly Issue[], input: unknown): Contra
     if (issue.code === 'invalid_union') {
       const matched = matchedBranch(issue);
       if (matched !== undefined) {
-        const nested = matched.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] }) as Issue);
+        const nested = matched.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] }));
         described.push(...describeIssues(nested, input));
         continue;
       }

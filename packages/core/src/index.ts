@@ -1,3 +1,32 @@
 // Public API of @capconnect/core. Keep the seal and types exports: packages/queue and the workers use them.
 export * from './types.js';
 export { SealError, createKeyring, generateKeyText, type Keyring } from './seal.js';
+export {
+  MAX_CONTENTS,
+  MAX_CUSTOMER_VALUE_LENGTH,
+  MAX_CUSTOMER_VALUES,
+  MAX_FUTURE_SKEW_S,
+  consentSchema,
+  customerSchema,
+  eventSchema,
+  ingestItemSchema,
+  parseIngestItem,
+  type Consent,
+  type ContractIssue,
+  type Customer,
+  type CustomerValue,
+  type IngestEvent,
+  type IngestItem,
+  type ParseIngestItemOptions,
+  type ParseIngestItemResult,
+} from './contract.js';
+export { EMPTY_STRING_DIGEST, isDigest, sha256Hex } from './hash.js';
+export { DERIVED_EVENT_ID_PREFIX, deriveEventId } from './event-id.js';
+export { prepareEvent, type PrepareOptions, type PrepareResult } from './prepare.js';
+export { GOOGLE_MAX_USER_IDENTIFIERS, type GoogleConversionAction } from './prepare-google.js';
+export { META_MAX_EVENT_AGE_S, META_MAX_PHYSICAL_STORE_EVENT_AGE_S } from './prepare-meta.js';
+export { isSupportedCallingCode } from './normalize/phone.js';
+export { toAlpha2 } from './normalize/country.js';
+export { normalizeMetaUserData, type MetaUserData } from './normalize/meta.js';
+export { normalizeGoogleIdentifiers, type GoogleAddress, type GoogleIdentifiers } from './normalize/google.js';
+export type { NormalizeContext } from './normalize/context.js';

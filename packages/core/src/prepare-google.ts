@@ -1,0 +1,140 @@
+import type { IngestItem } from './contract.js';
+import type { GoogleIdentifiers } from './normalize/google.js';
+import type {
+  Digest,
+  EventMetadata,
+  GoogleConsentStatus,
+  GoogleDigests,
+  GoogleMatchFields,
+  GoogleMode,
+  GooglePreparedEvent,
+  SkipReason,
+  Warning,
+} from './types.js';
+
+/** A Google conversion action and how conversions for it are uploaded. */
+export interface GoogleConversionAction {
+  /** Numeric conversion action id. */
+  id: string;
+  mode: GoogleMode;
+}
+
+/** Google accepts at most this many `userIdentifiers` per conversion (reference/google-ads-ec.md §1–2). */
+export const GOOGLE_MAX_USER_IDENTIFIERS = 5;
+
+export interface GoogleRouting {
+  actions: ReadonlyMap<string, GoogleConversionAction>;
+  fallbackAction?: GoogleConversionAction | undefined;
+}
+
+export type GooglePreparation =
+  | { ok: true; prepared: GooglePreparedEvent; warnings: Warning[] }
+  | { ok: false; reason: SkipReason };
+
+type Candidate =
+  | { kind: 'email'; digest: Digest }
+  | { kind: 'phone'; digest: Digest }
+  | { kind: 'address' };
+
+/**
+ * Keeps at most 5 identifiers. The first email, the first phone and the address go first so that a
+ * list of many emails does not crowd out the other kinds; then the remaining emails, then phones.
+ */
+function capIdentifiers(
+  emails: readonly Digest[],
+  phones: readonly Digest[],
+  hasAddress: boolean,
+): { kept: Candidate[]; dropped: Candidate[] } {
+  const [firstEmail, ...moreEmails] = emails.map((digest): Candidate => ({ kind: 'email', digest }));
+  const [firstPhone, ...morePhones] = phones.map((digest): Candidate => ({ kind: 'phone', digest }));
+  const ordered = [firstEmail, firstPhone, hasAddress ? ({ kind: 'address' } as const) : undefined, ...moreEmails, ...morePhones]
+    .filter((candidate): candidate is Candidate => candidate !== undefined);
+  return {
+    kept: ordered.slice(0, GOOGLE_MAX_USER_IDENTIFIERS),
+    dropped: ordered.slice(GOOGLE_MAX_USER_IDENTIFIERS),
+  };
+}
+
+function consentStatus(item: IngestItem): GoogleConsentStatus | undefined {
+  switch (item.consent?.adUserData) {
+    case 'granted':
+      return 'GRANTED';
+    case 'denied':
+      return 'DENIED';
+    default:
+      return undefined;
+  }
+}
+
+function clickIds(item: IngestItem, mode: GoogleMode): Pick<GoogleMatchFields, 'gclid' | 'gbraid' | 'wbraid'> {
+  const ids: Pick<GoogleMatchFields, 'gclid' | 'gbraid' | 'wbraid'> = {};
+  const { gclid, gbraid, wbraid } = item.event;
+  if (gclid !== undefined && gclid.trim() !== '') ids.gclid = gclid;
+  // Conversions from gbraid/wbraid clicks cannot be enhanced (reference/google-ads-ec.md §2).
+  if (mode === 'click') {
+    if (gbraid !== undefined && gbraid.trim() !== '') ids.gbraid = gbraid;
+    if (wbraid !== undefined && wbraid.trim() !== '') ids.wbraid = wbraid;
+  }
+  return ids;
+}
+
+/**
+ * Decides whether Google can take the event and builds what it will receive (SPEC §2.1, §5):
+ * a conversion action for the event name; click mode needs a click id or a hashed email/phone;
+ * enhancement mode needs the order id and is the only mode that carries the address and user agent.
+ * `consent.adUserData = denied` sends the conversion with `DENIED` and no user data at all.
+ */
+export function prepareGoogleEvent(
+  item: IngestItem,
+  event: EventMetadata,
+  identifiers: GoogleIdentifiers,
+  routing: GoogleRouting,
+): GooglePreparation {
+  const action = routing.actions.get(event.eventName) ?? routing.fallbackAction;
+  if (action === undefined) {
+    return { ok: false, reason: 'no_conversion_action' };
+  }
+  const consent = consentStatus(item);
+  const sendsUserData = consent !== 'DENIED';
+  const emails = sendsUserData ? identifiers.hashedEmail : [];
+  const phones = sendsUserData ? identifiers.hashedPhoneNumber : [];
+  const address = sendsUserData && action.mode === 'enhancement' ? identifiers.address : undefined;
+  const match: GoogleMatchFields = clickIds(item, action.mode);
+
+  if (action.mode === 'click' && Object.keys(match).length === 0 && emails.length === 0 && phones.length === 0) {
+    return { ok: false, reason: 'no_click_id_or_identifier' };
+  }
+  if (action.mode === 'enhancement' && event.orderId === undefined) {
+    return { ok: false, reason: 'no_order_id' };
+  }
+
+  const { kept, dropped } = capIdentifiers(emails, phones, address !== undefined);
+  const digests: GoogleDigests = {};
+  const keptEmails = kept.flatMap((candidate) => (candidate.kind === 'email' ? [candidate.digest] : []));
+  const keptPhones = kept.flatMap((candidate) => (candidate.kind === 'phone' ? [candidate.digest] : []));
+  if (keptEmails.length > 0) digests.hashedEmail = keptEmails;
+  if (keptPhones.length > 0) digests.hashedPhoneNumber = keptPhones;
+  if (address !== undefined) {
+    Object.assign(digests, address.hashed);
+    Object.assign(match, address.plain);
+  }
+  const userAgent = item.event.clientUserAgent;
+  if (action.mode === 'enhancement' && sendsUserData && userAgent !== undefined && userAgent.trim() !== '') {
+    match.userAgent = userAgent;
+  }
+
+  const prepared: GooglePreparedEvent = {
+    provider: 'google',
+    event,
+    mode: action.mode,
+    conversionActionId: action.id,
+    digests,
+    match,
+  };
+  if (consent !== undefined) {
+    prepared.adUserDataConsent = consent;
+  }
+  const droppedFields = new Set(dropped.map((candidate) => (candidate.kind === 'phone' ? 'customer.phone' : 'customer.email')));
+  const warnings = [...droppedFields].map((field): Warning => ({ field, code: 'too_many_identifiers' }));
+  return { ok: true, prepared, warnings };
+}

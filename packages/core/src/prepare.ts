@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { IngestItem } from './contract.js';
+import { deriveEventId } from './event-id.js';
+import { normalizeGoogleIdentifiers } from './normalize/google.js';
+import { normalizeMetaUserData } from './normalize/meta.js';
+import { prepareGoogleEvent, type GoogleConversionAction } from './prepare-google.js';
+import { prepareMetaEvent } from './prepare-meta.js';
+import type { ContentItem, EventMetadata, MetaMatchFields, PreparedEvent, Provider, Skip, Warning } from './types.js';
+
+export interface PrepareOptions {
+  /** The ingest clock, epoch milliseconds: event age and plausible birth years are measured against it. */
+  nowMs: number;
+  /** `DEFAULT_COUNTRY_CODE`: calling-code digits for phone numbers without one (e.g. `81`). */
+  defaultCallingCode: string;
+  /** `DEFAULT_CURRENCY`: used when the event has a value but no currency. Default: none. */
+  defaultCurrency?: string | undefined;
+  meta: { enabled: boolean };
+  google: {
+    enabled: boolean;
+    /** Event name → conversion action (`GOOGLE_CONVERSION_ACTIONS`). */
+    actions: ReadonlyMap<string, GoogleConversionAction>;
+    /** For event names not in `actions` (`GOOGLE_CONVERSION_ACTION_ID`). */
+    fallbackAction?: GoogleConversionAction | undefined;
+  };
+  /** Source of random event ids for events with neither `eventId` nor `orderId`. Default: `crypto.randomUUID`. */
+  randomUuid?: (() => string) | undefined;
+}
+
+export interface PrepareResult {
+  eventId: string;
+  /** One entry per provider that takes the event, in `PROVIDERS` order. */
+  prepared: PreparedEvent[];
+  /** One entry per provider that does not, with the reason. */
+  skipped: Skip[];
+  /** Values dropped or generated, by field path; each field and code at most once. */
+  warnings: Warning[];
+}
+
+function contentItems(contents: IngestItem['event']['contents']): ContentItem[] | undefined {
+  return contents?.map(({ id, quantity, itemPrice }) => {
+    const content: ContentItem = { id };
+    if (quantity !== undefined) content.quantity = quantity;
+    if (itemPrice !== undefined) content.itemPrice = itemPrice;
+    return content;
+  });
+}
+
+function eventMetadata(item: IngestItem, eventId: string, defaultCurrency: string | undefined): EventMetadata {
+  const { eventName, eventTime, value, orderId, actionSource } = item.event;
+  const metadata: EventMetadata = { eventName, eventId, eventTime, actionSource };
+  const currency = item.event.currency ?? (value === undefined ? undefined : defaultCurrency?.toUpperCase());
+  const contents = contentItems(item.event.contents);
+  if (value !== undefined) metadata.value = value;
+  if (currency !== undefined) metadata.currency = currency;
+  if (orderId !== undefined) metadata.orderId = orderId;
+  if (contents !== undefined) metadata.contents = contents;
+  return metadata;
+}
+
+const present = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';
+
+/** Meta's unhashed match keys; an IP that is not an IP is dropped with a warning. */
+function metaMatchFields(item: IngestItem, warnings: Warning[]): MetaMatchFields {
+  const { clientIpAddress, clientUserAgent, fbc, fbp, eventSourceUrl, customData } = item.event;
+  const match: MetaMatchFields = {};
+  if (present(clientIpAddress)) {
+    const ip = clientIpAddress.trim();
+    if (isIP(ip) === 0) {
+      warnings.push({ field: 'event.clientIpAddress', code: 'invalid_ip_address' });
+    } else {
+      match.clientIpAddress = ip;
+    }
+  }
+  if (present(clientUserAgent)) match.clientUserAgent = clientUserAgent;
+  // fbc and fbp are case-sensitive and must reach Meta byte for byte (reference/meta-capi.md §1).
+  if (present(fbc)) match.fbc = fbc;
+  if (present(fbp)) match.fbp = fbp;
+  if (eventSourceUrl !== undefined) match.eventSourceUrl = eventSourceUrl;
+  if (customData !== undefined && Object.keys(customData).length > 0) match.customData = customData;
+  return match;
+}
+
+function uniqueWarnings(warnings: readonly Warning[]): Warning[] {
+  const seen = new Set<string>();
+  return warnings.filter(({ field, code }) => {
+    const key = `${field}\u0000${code}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * Everything the ingest API needs to know about one parsed item: its event id, what each provider
+ * will receive (digests and plain match fields, not yet sealed), which providers cannot take it and
+ * why, and which values were dropped. Pure; never throws for an item `parseIngestItem` accepted.
+ */
+export function prepareEvent(item: IngestItem, options: PrepareOptions): PrepareResult {
+  const warnings: Warning[] = [];
+  let eventId = item.event.eventId;
+  if (eventId === undefined) {
+    eventId = deriveEventId(item.event.eventName, item.event.orderId, options.randomUuid ?? randomUUID);
+    if (item.event.orderId === undefined) {
+      warnings.push({ field: 'event.eventId', code: 'generated_event_id' });
+    }
+  }
+  const event = eventMetadata(item, eventId, options.defaultCurrency);
+  const context = { defaultCallingCode: options.defaultCallingCode, nowMs: options.nowMs };
+
+  // Both providers' rules run whatever the routing, so the warnings describe the input, not the route.
+  const meta = normalizeMetaUserData(item.customer, context);
+  const google = normalizeGoogleIdentifiers(item.customer, context);
+  warnings.push(...meta.warnings, ...google.warnings);
+  const metaMatch = metaMatchFields(item, warnings);
+
+  const prepared: PreparedEvent[] = [];
+  const skipped: Skip[] = [];
+  const skip = (provider: Provider, reason: Skip['reason']): void => {
+    skipped.push({ provider, reason });
+  };
+  const requested = (provider: Provider): boolean => item.destinations?.includes(provider) ?? true;
+
+  if (!requested('meta')) {
+    skip('meta', 'not_requested');
+  } else if (!options.meta.enabled) {
+    skip('meta', 'provider_disabled');
+  } else {
+    const outcome = prepareMetaEvent(item, event, meta.userData, metaMatch, options.nowMs);
+    if (outcome.ok) prepared.push(outcome.prepared);
+    else skip('meta', outcome.reason);
+  }
+
+  if (!requested('google')) {
+    skip('google', 'not_requested');
+  } else if (!options.google.enabled) {
+    skip('google', 'provider_disabled');
+  } else {
+    const outcome = prepareGoogleEvent(item, event, google, options.google);
+    if (outcome.ok) {
+      prepared.push(outcome.prepared);
+      warnings.push(...outcome.warnings);
+    } else {
+      skip('google', outcome.reason);
+    }
+  }
+
+  return { eventId, prepared, skipped, warnings: uniqueWarnings(warnings) };
+}
