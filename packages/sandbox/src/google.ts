@@ -118,8 +118,8 @@ export function handleGoogleUpload(ctx: GoogleContext, call: IncomingCall, route
 
   const validateOnly = body['validateOnly'] === true;
   const outcome = adjustments
-    ? processAdjustments(ctx, customerId, rows as GoogleConversionAdjustment[], validateOnly, fault)
-    : processClicks(ctx, customerId, rows as GoogleClickConversion[], validateOnly, fault);
+    ? processAdjustments(ctx, customerId, rows as Partial<GoogleConversionAdjustment>[], validateOnly, fault)
+    : processClicks(ctx, customerId, rows as Partial<GoogleClickConversion>[], validateOnly, fault);
   const response: UploadClickConversionsResponse = {};
   if (outcome.errors.size > 0) response.partialFailureError = partialFailure(version, requestId, collection, outcome.errors);
   if (!validateOnly) {
@@ -137,11 +137,12 @@ interface Outcome {
   deduplicated: number;
 }
 
-function actionIdOf(resourceName: string): string {
+function actionIdOf(resourceName: string | undefined): string {
+  if (resourceName === undefined) return '';
   return resourceName.slice(resourceName.lastIndexOf('/') + 1);
 }
 
-function processClicks(ctx: GoogleContext, customerId: string, rows: GoogleClickConversion[], validateOnly: boolean, fault?: ActiveFault): Outcome {
+function processClicks(ctx: GoogleContext, customerId: string, rows: Partial<GoogleClickConversion>[], validateOnly: boolean, fault?: ActiveFault): Outcome {
   const { state, options } = ctx;
   const nowMs = state.nowMs();
   const out: Outcome = { errors: new Map(), results: [], accepted: 0, deduplicated: 0 };
@@ -160,7 +161,7 @@ function processClicks(ctx: GoogleContext, customerId: string, rows: GoogleClick
       duplicate = true;
       if (orderKey !== undefined && orderKeys.has(orderKey)) {
         error = { errorCode: { conversionUploadError: 'DUPLICATE_ORDER_ID' }, message: 'Conversions in the request have the same order ID and conversion action.', path: [{ fieldName: 'order_id' }] };
-      } else if (clickKey !== undefined && clickKeys.has(clickKey)) {
+      } else if (orderKey === undefined && clickKey !== undefined && clickKeys.has(clickKey)) {
         error = { errorCode: { conversionUploadError: 'DUPLICATE_CLICK_CONVERSION_IN_REQUEST' }, message: 'The request contains more than one conversion for the same click, conversion action and time.', path: [] };
       } else if (orderKey !== undefined && state.googleOrderIds.has(orderKey)) {
         error = state.googleOrderIds.get(orderKey) === row.conversionDateTime
@@ -180,12 +181,14 @@ function processClicks(ctx: GoogleContext, customerId: string, rows: GoogleClick
       out.results.push({});
       continue;
     }
+    // Past the rules, the required fields are there.
+    const valid = row as GoogleClickConversion;
     out.accepted += 1;
-    out.results.push(clickResult(row));
+    out.results.push(clickResult(valid));
     if (validateOnly) continue;
-    if (orderKey !== undefined) state.googleOrderIds.set(orderKey, row.conversionDateTime);
+    if (orderKey !== undefined) state.googleOrderIds.set(orderKey, valid.conversionDateTime);
     if (clickKey !== undefined) state.googleClicks.add(clickKey);
-    recorded.push({ kind: 'click', customerId, receivedAtMs: nowMs, row });
+    recorded.push({ kind: 'click', customerId, receivedAtMs: nowMs, row: valid });
   }
   for (const row of recorded) state.googleRows.push(row);
   return out;
@@ -200,7 +203,7 @@ function clickResult(row: GoogleClickConversion): GoogleClickConversionResult {
   return result;
 }
 
-function processAdjustments(ctx: GoogleContext, customerId: string, rows: GoogleConversionAdjustment[], validateOnly: boolean, fault?: ActiveFault): Outcome {
+function processAdjustments(ctx: GoogleContext, customerId: string, rows: Partial<GoogleConversionAdjustment>[], validateOnly: boolean, fault?: ActiveFault): Outcome {
   const { state, options } = ctx;
   const nowMs = state.nowMs();
   const out: Outcome = { errors: new Map(), results: [], accepted: 0, deduplicated: 0 };
@@ -222,14 +225,15 @@ function processAdjustments(ctx: GoogleContext, customerId: string, rows: Google
       out.results.push({});
       continue;
     }
+    const valid = row as GoogleConversionAdjustment;
     out.accepted += 1;
-    const result: GoogleConversionAdjustmentResult = { orderId: row.orderId ?? '', conversionAction: row.conversionAction, adjustmentType: row.adjustmentType };
-    if (row.adjustmentDateTime !== undefined) result.adjustmentDateTime = row.adjustmentDateTime;
-    if (row.gclidDateTimePair !== undefined) result.gclidDateTimePair = row.gclidDateTimePair;
+    const result: GoogleConversionAdjustmentResult = { orderId: valid.orderId ?? '', conversionAction: valid.conversionAction, adjustmentType: valid.adjustmentType };
+    if (valid.adjustmentDateTime !== undefined) result.adjustmentDateTime = valid.adjustmentDateTime;
+    if (valid.gclidDateTimePair !== undefined) result.gclidDateTimePair = valid.gclidDateTimePair;
     out.results.push(result);
     if (validateOnly) continue;
     state.googleEnhanced.add(key);
-    state.googleRows.push({ kind: 'adjustment', customerId, receivedAtMs: nowMs, row });
+    state.googleRows.push({ kind: 'adjustment', customerId, receivedAtMs: nowMs, row: valid });
   }
   return out;
 }

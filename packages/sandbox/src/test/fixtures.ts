@@ -36,7 +36,7 @@ export function metaEvent(overrides: Record<string, unknown> = {}, userData: Rec
     },
     custom_data: { value: 4980, currency: 'JPY' },
     ...overrides,
-  } as MetaServerEvent;
+  };
 }
 
 export async function postMeta<T = unknown>(sandbox: Sandbox, body: unknown, path = META_PATH, token: string | null = D.meta.accessToken): Promise<Answer<T>> {
@@ -83,7 +83,7 @@ export function clickRow(overrides: Record<string, unknown> = {}): GoogleClickCo
     userIdentifiers: [{ userIdentifierSource: 'FIRST_PARTY', hashedEmail: sha256('johnsmith@gmail.com') }, { hashedPhoneNumber: sha256('+819012345678') }],
     consent: { adUserData: 'GRANTED' },
     ...overrides,
-  } as GoogleClickConversion;
+  };
 }
 
 export function adjustmentRow(overrides: Record<string, unknown> = {}): GoogleConversionAdjustment {
@@ -98,7 +98,7 @@ export function adjustmentRow(overrides: Record<string, unknown> = {}): GoogleCo
       { addressInfo: { hashedFirstName: sha256('john'), hashedLastName: sha256('smith'), countryCode: 'JP', postalCode: '100-0001', city: 'Tokyo' } },
     ],
     ...overrides,
-  } as GoogleConversionAdjustment;
+  };
 }
 
 export async function getOAuthToken<T = unknown>(sandbox: Sandbox, params: Record<string, string>): Promise<Answer<T>> {
