@@ -21,8 +21,11 @@ import { prepareRaw } from './text.js';
 const NOW_MS = Date.UTC(2026, 9, 1);
 const CONTEXT = { defaultCallingCode: '81', nowMs: NOW_MS };
 
+/** Any UTF-16 code unit, so lone surrogates appear too (invalid Unicode that JSON.parse still produces). */
+const codeUnit = fc.nat(0xffff).map((code) => String.fromCharCode(code));
 const anyText = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.string({ unit: codeUnit, maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
   fc.string({ unit: 'binary-ascii', maxLength: 40 }),
 );
