@@ -9,3 +9,14 @@ export { classifyMetaError, classifyMetaResponse, eventIndexFromMessage, type Me
 export {
   buildMetaBody, buildMetaEvent, metaExpiresAtMs, metaMaxAgeS, prevalidateMetaEvent, type MetaEventsBody, type MetaServerEvent,
 } from './meta/payload.js';
+export { GoogleClient, type GoogleClientOptions } from './google/client.js';
+export {
+  ALREADY_RECORDED, REFRESHABLE, SCHEDULED_WAIT_MS, adsErrors, classifyGoogleCode, classifyGoogleResponse, mapRowErrors, parseDurationMs, rowOf,
+  type AdsErrorFacts, type GoogleResponseClass,
+} from './google/classify.js';
+export { conversionDateTime } from './google/datetime.js';
+export { TokenProvider, type OAuthRefreshOutcome, type TokenProviderOptions, type TokenSource } from './google/oauth.js';
+export {
+  MAX_USER_IDENTIFIERS, buildClickConversion, buildConversionAdjustment, buildGoogleRow, conversionActionResource, googleExpiresAtMs,
+  type ClickConversionRow, type ConversionAdjustmentRow, type GoogleRow, type GoogleRowContext, type GoogleUserIdentifier,
+} from './google/payload.js';
