@@ -1,0 +1,119 @@
+import express, { type Request, type RequestHandler } from 'express';
+import { HttpError } from './errors.js';
+
+/**
+ * Request bodies: JSON only, capped, read raw (the signature covers the exact bytes), then parsed
+ * by us with structural limits checked before any schema sees the value. The limits are far above
+ * what a valid ingest item needs (its own schema is stricter) and exist to bound the work a
+ * hostile body can cause.
+ */
+export const JSON_LIMITS = {
+  /** Nesting depth, counting the top-level value as 1 (a batch item's `customData` sits at 4). */
+  maxDepth: 16,
+  /** Elements of any nested array (a batch's own length is `BATCH_MAX_EVENTS`). */
+  maxArrayLength: 1000,
+  /** Keys of any object. */
+  maxObjectKeys: 256,
+  /** UTF-16 code units of any string, keys included. */
+  maxStringLength: 8192,
+} as const;
+
+/**
+ * Keys refused anywhere: they mean nothing in the contract and are the classic prototype-pollution
+ * vectors. `JSON.parse` makes them own properties (harmless by itself), but refusing them keeps any
+ * later merge or spread safe too.
+ */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+const rawBodies = new WeakMap<Request, Buffer>();
+const EMPTY = Buffer.alloc(0);
+
+/** The raw bytes of the request body (empty when there was none). */
+export function rawBodyOf(req: Request): Buffer {
+  return rawBodies.get(req) ?? EMPTY;
+}
+
+function isJsonMediaType(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  const [mediaType = '', ...parameters] = header.split(';').map((part) => part.trim().toLowerCase());
+  const json = mediaType === 'application/json' || /^application\/[\w.+-]+\+json$/.test(mediaType);
+  const charset = parameters.find((parameter) => parameter.startsWith('charset='))?.slice('charset='.length).replaceAll('"', '');
+  return json && (charset === undefined || charset === 'utf-8' || charset === 'utf8');
+}
+
+/** 415 unless the body is declared as UTF-8 JSON. */
+export const requireJson: RequestHandler = (req, _res, next) => {
+  if (!isJsonMediaType(req.headers['content-type'])) {
+    throw new HttpError(415, 'unsupported_media_type', 'the body must be JSON (content-type: application/json)');
+  }
+  next();
+};
+
+/** Reads the body as bytes, up to `limitBytes` (413 beyond; gzip/deflate are inflated first). */
+export function readRawBody(limitBytes: number): RequestHandler[] {
+  return [
+    express.raw({ type: () => true, limit: limitBytes }),
+    (req, _res, next) => {
+      const body: unknown = req.body;
+      rawBodies.set(req, Buffer.isBuffer(body) ? body : EMPTY);
+      req.body = undefined;
+      next();
+    },
+  ];
+}
+
+interface Frame {
+  value: unknown;
+  depth: number;
+}
+
+/** Throws a 400 when `value` breaks a structural limit or uses a forbidden key. */
+export function checkJsonLimits(value: unknown, topLevelArrayMax: number = JSON_LIMITS.maxArrayLength): void {
+  const fail = (message: string) => {
+    throw new HttpError(400, 'invalid_body', message);
+  };
+  const stack: Frame[] = [{ value, depth: 1 }];
+  for (let frame = stack.pop(); frame !== undefined; frame = stack.pop()) {
+    const { value: current, depth } = frame;
+    if (typeof current === 'string') {
+      if (current.length > JSON_LIMITS.maxStringLength) fail(`a string is longer than ${JSON_LIMITS.maxStringLength} characters`);
+      continue;
+    }
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > JSON_LIMITS.maxDepth) fail(`the body is nested deeper than ${JSON_LIMITS.maxDepth} levels`);
+    if (Array.isArray(current)) {
+      const max = depth === 1 ? topLevelArrayMax : JSON_LIMITS.maxArrayLength;
+      if (current.length > max) fail(`an array has more than ${max} elements`);
+      for (const element of current as unknown[]) stack.push({ value: element, depth: depth + 1 });
+      continue;
+    }
+    const keys = Object.keys(current);
+    if (keys.length > JSON_LIMITS.maxObjectKeys) fail(`an object has more than ${JSON_LIMITS.maxObjectKeys} fields`);
+    for (const key of keys) {
+      if (FORBIDDEN_KEYS.has(key)) fail('the body uses a reserved field name (__proto__, constructor or prototype)');
+      if (key.length > JSON_LIMITS.maxStringLength) fail(`a field name is longer than ${JSON_LIMITS.maxStringLength} characters`);
+      stack.push({ value: (current as Record<string, unknown>)[key], depth: depth + 1 });
+    }
+  }
+}
+
+/**
+ * Parses the raw body as JSON; 400 when it is empty, malformed or breaks a limit, 413 when a
+ * top-level array is longer than `topLevelArrayMax` (a batch over `BATCH_MAX_EVENTS`).
+ */
+export function parseJsonBody(req: Request, topLevelArrayMax?: number): unknown {
+  const raw = rawBodyOf(req);
+  if (raw.length === 0) throw new HttpError(400, 'malformed_json', 'the request body is empty');
+  let value: unknown;
+  try {
+    // A JSON.parse error message quotes the input, so it is dropped, never forwarded.
+    value = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'malformed_json', 'the request body is not valid JSON');
+  }
+  if (topLevelArrayMax !== undefined && Array.isArray(value) && value.length > topLevelArrayMax) {
+    throw new HttpError(413, 'too_many_events', `a batch holds at most ${topLevelArrayMax} events`);
+  }
+  checkJsonLimits(value, topLevelArrayMax);
+  return value;
+}

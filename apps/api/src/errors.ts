@@ -1,0 +1,91 @@
+import type { ContractIssue } from '@capconnect/core';
+import { QueueUnavailableError } from '@capconnect/queue';
+import type { Logger } from '@capconnect/telemetry';
+import type { ErrorRequestHandler, Response } from 'express';
+
+/**
+ * Error answers (SPEC §2): `{error: "<code>", message, issues?}`. Messages are fixed texts written
+ * here or by the core contract, so no submitted value and no stack trace can ever come back.
+ */
+export type ErrorCode =
+  | 'unauthorized'
+  | 'unsupported_media_type'
+  | 'payload_too_large'
+  | 'too_many_events'
+  | 'malformed_json'
+  | 'invalid_body'
+  | 'invalid_event'
+  | 'invalid_query'
+  | 'no_destination'
+  | 'not_found'
+  | 'queue_unavailable'
+  | 'bad_request'
+  | 'internal';
+
+/** An answer other than success, thrown anywhere in a route and rendered by `errorHandler`. */
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly issues?: readonly ContractIssue[],
+  ) {
+    super(message);
+  }
+}
+
+export function sendError(res: Response, status: number, code: ErrorCode, message: string, extra: Record<string, unknown> = {}): void {
+  res.status(status).json({ error: code, message, ...extra });
+}
+
+/** Seconds a client should wait before retrying after a 503 (Redis could not take the write). */
+export const RETRY_AFTER_S = 1;
+
+export function sendUnavailable(res: Response): void {
+  res.setHeader('Retry-After', String(RETRY_AFTER_S));
+  sendError(res, 503, 'queue_unavailable', 'the event store is unavailable; nothing was stored, retry shortly');
+}
+
+/** Errors from body-parser carry an HTTP status and a `type`; their messages are never forwarded. */
+function bodyParserStatus(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { status, type } = error as { status?: unknown; type?: unknown };
+  return typeof status === 'number' && typeof type === 'string' ? status : undefined;
+}
+
+/**
+ * A stack without its first line: the frames locate a bug, while the message line could quote
+ * input (JSON.parse messages do).
+ */
+function framesOf(error: unknown): string | undefined {
+  return error instanceof Error ? error.stack?.split('\n').slice(1, 8).join('\n') : undefined;
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, _req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    if (error instanceof HttpError) {
+      sendError(res, error.status, error.code, error.message, error.issues ? { issues: error.issues } : {});
+      return;
+    }
+    if (error instanceof QueueUnavailableError) {
+      sendUnavailable(res);
+      return;
+    }
+    const status = bodyParserStatus(error);
+    if (status === 413) {
+      sendError(res, 413, 'payload_too_large', 'the request body is larger than the configured limit');
+    } else if (status === 415) {
+      sendError(res, 415, 'unsupported_media_type', 'the body must be uncompressed, gzip or deflate JSON in UTF-8');
+    } else if (status !== undefined && status >= 400 && status < 500) {
+      sendError(res, 400, 'bad_request', 'the request body could not be read');
+    } else {
+      logger.error({ errorName: error instanceof Error ? error.name : typeof error, frames: framesOf(error) }, 'unhandled error');
+      sendError(res, 500, 'internal', 'internal error');
+    }
+  };
+}
