@@ -48,7 +48,8 @@ async function main() {
     console.error(`healthcheck: ${service} answered ${response.status}`);
     return 1;
   } catch (error) {
-    console.error(`healthcheck: ${service} did not answer (${error instanceof Error ? error.name : 'error'})`);
+    const reason = error instanceof Error ? (error.cause?.code ?? error.name) : 'error';
+    console.error(`healthcheck: ${service} did not answer (${reason})`);
     return 1;
   }
 }
