@@ -1,0 +1,120 @@
+import type { GoogleMode, GooglePreparedEvent, MetaPreparedEvent, Provider } from '@capconnect/core';
+import {
+  PermanentError, TransientError, buildGoogleRow, buildMetaEvent, coerceError, errorCode, googleExpiresAtMs, metaExpiresAtMs,
+  prevalidateMetaEvent, type EventResult, type GoogleClient, type GoogleRow, type MetaClient, type MetaServerEvent,
+} from '@capconnect/providers';
+import type { OpenedJob } from '@capconnect/queue';
+import type { Logger } from '@capconnect/telemetry';
+import { Batcher } from './batcher.js';
+
+/**
+ * A dispatcher turns one opened job into one row of a provider batch and hands back that row's
+ * result. Terminology: a *batch* is the set of jobs that share one provider request; a *flush* sends
+ * it. Building and pre-validation are pure (packages/providers); the batcher does the gathering.
+ */
+export interface Dispatcher {
+  readonly provider: Provider;
+  /** Unix ms after which the event must never be sent (SPEC §5 "Expiry"). */
+  expiresAtMs(job: OpenedJob): number;
+  /** Builds, checks and batches the event; resolves with its own result, never rejects. */
+  deliver(job: OpenedJob, nowMs: number): Promise<EventResult>;
+  /** Sends open batches now and waits for those in flight (shutdown). */
+  drain(): Promise<void>;
+}
+
+export interface BatchSettings {
+  maxSize: number;
+  lingerMs: number;
+}
+
+const internalError = (error: unknown): EventResult => {
+  void coerceError(error);
+  return { kind: 'error', error: new TransientError({ code: 'internal' }) };
+};
+
+/** One log line per batch: provider, size, statuses, duration and codes; never payloads or provider text. */
+function logBatch(logger: Logger, fields: { provider: Provider; mode?: GoogleMode }, results: readonly EventResult[], startedMs: number): void {
+  const statuses = new Set<number>();
+  const codes = new Set<string>();
+  let sent = 0;
+  for (const result of results) {
+    if (result.kind === 'sent') {
+      sent += 1;
+      statuses.add(result.httpStatus);
+    } else {
+      codes.add(errorCode(result.error));
+      if (result.error.httpStatus !== undefined) statuses.add(result.error.httpStatus);
+    }
+  }
+  logger.info({
+    ...fields, size: results.length, sent, failed: results.length - sent, status: [...statuses], codes: [...codes],
+    durationMs: Math.round(performance.now() - startedMs),
+  }, 'batch');
+}
+
+export function createMetaDispatcher(client: MetaClient, settings: BatchSettings, logger: Logger): Dispatcher {
+  const batcher = new Batcher<MetaServerEvent, EventResult>({
+    ...settings,
+    flush: async (events) => {
+      const started = performance.now();
+      const results = await client.send(events);
+      logBatch(logger, { provider: 'meta' }, results, started);
+      return results;
+    },
+    onError: internalError,
+  });
+  return {
+    provider: 'meta',
+    expiresAtMs: (job) => metaExpiresAtMs(job.event),
+    async deliver(job, nowMs) {
+      let event: MetaServerEvent;
+      try {
+        event = buildMetaEvent(job as MetaPreparedEvent);
+        // One event Meta would refuse sinks the whole batch: refuse it here, alone.
+        prevalidateMetaEvent(event, nowMs);
+      } catch (error) {
+        if (error instanceof PermanentError) return { kind: 'error', error };
+        throw error;
+      }
+      return batcher.submit(event);
+    },
+    drain: () => batcher.drain(),
+  };
+}
+
+export function createGoogleDispatcher(client: GoogleClient, context: { customerId: string; timeZone: string }, settings: BatchSettings, logger: Logger): Dispatcher {
+  // One request per (customer, mode): the customer is fixed per process, so one batcher per mode.
+  const batchers = new Map<GoogleMode, Batcher<GoogleRow, EventResult>>();
+  for (const mode of ['click', 'enhancement'] as const) {
+    batchers.set(mode, new Batcher<GoogleRow, EventResult>({
+      ...settings,
+      flush: async (rows) => {
+        const started = performance.now();
+        const results = await client.upload(mode, rows);
+        logBatch(logger, { provider: 'google', mode }, results, started);
+        return results;
+      },
+      onError: internalError,
+    }));
+  }
+  return {
+    provider: 'google',
+    expiresAtMs: (job) => googleExpiresAtMs(job as GooglePreparedEvent),
+    async deliver(job) {
+      const prepared = job as GooglePreparedEvent;
+      let row: GoogleRow;
+      try {
+        row = buildGoogleRow(prepared, context);
+      } catch (error) {
+        if (error instanceof PermanentError) return { kind: 'error', error };
+        throw error;
+      }
+      const batcher = batchers.get(prepared.mode);
+      if (batcher === undefined) return { kind: 'error', error: new PermanentError({ reason: 'invalid_job' }) };
+      return batcher.submit(row);
+    },
+    async drain() {
+      await Promise.all([...batchers.values()].map((batcher) => batcher.drain()));
+    },
+  };
+}

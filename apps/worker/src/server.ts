@@ -1,0 +1,105 @@
+import type { Config } from '@capconnect/config';
+import { createKeyring } from '@capconnect/core';
+import { GoogleClient, HttpClient, MetaClient, TokenProvider, type RequestRecord } from '@capconnect/providers';
+import { checkEvictionPolicy, createRedisConnection } from '@capconnect/queue';
+import { createMetrics, startMetricsServer, statusClass, type Logger, type Metrics } from '@capconnect/telemetry';
+import { Registry } from 'prom-client';
+import { createWorkers, type WorkerDeps, type Workers } from './workers.js';
+
+export interface WorkerServerOptions {
+  /** BullMQ prefix (default `{capconnect}`); tests use a fresh one. */
+  prefix?: string;
+  /** Interface for the metrics server (default all interfaces). */
+  host?: string;
+  /** Passed through to `createWorkers` (tests shorten locks and stalled checks). */
+  overrides?: Partial<Pick<WorkerDeps, 'lockDurationMs' | 'stalledIntervalMs' | 'blockedRetryMs' | 'queueDepthIntervalMs'>>;
+}
+
+export interface WorkerServer {
+  workers: Workers;
+  metrics: Metrics;
+  metricsPort: number;
+  /** Graceful stop within `SHUTDOWN_TIMEOUT_MS`, then Redis, HTTP pools and the metrics server. */
+  close(): Promise<void>;
+}
+
+/** Provider request metrics: count, duration and batch size by status class. */
+function requestObserver(metrics: Metrics): (record: RequestRecord) => void {
+  return (record) => {
+    const labels = { provider: record.provider, status_class: statusClass(record.httpStatus) };
+    metrics.providerRequests.inc(labels);
+    metrics.providerRequestDuration.observe(labels, record.durationMs / 1000);
+    metrics.providerBatchSize.observe({ provider: record.provider }, record.batchSize);
+  };
+}
+
+/**
+ * Wires the worker process from a validated configuration: Redis, HTTP pool, provider clients,
+ * OAuth, metrics, and one BullMQ worker per enabled provider.
+ */
+export async function startWorker(config: Config, logger: Logger, options: WorkerServerOptions = {}): Promise<WorkerServer> {
+  const registry = new Registry();
+  const metrics = createMetrics(registry);
+  const connection = createRedisConnection(config.redisUrl, 'worker', { connectionName: 'capconnect-worker' });
+  let evictionChecked = false;
+  connection.on('error', (error: unknown) => { logger.warn({ code: (error as { code?: unknown }).code }, 'redis connection error'); });
+  connection.on('ready', () => {
+    metrics.redisUp.set(1);
+    if (evictionChecked) return;
+    evictionChecked = true;
+    void checkEvictionPolicy(connection, (message) => { logger.warn(message); });
+  });
+
+  const http = new HttpClient({ timeoutMs: config.httpTimeoutMs });
+  const onRequest = requestObserver(metrics);
+  const deps: WorkerDeps = {
+    connection,
+    keyring: createKeyring(config.queueEncryptionKey),
+    metrics,
+    logger,
+    retry: { baseDelayMs: config.retry.baseDelayMs, maxDelayMs: config.retry.maxDelayMs },
+    concurrency: config.workerConcurrency,
+    batchLingerMs: config.batchLingerMs,
+    ...(options.prefix !== undefined && { prefix: options.prefix }),
+    ...options.overrides,
+  };
+  if (config.meta.enabled) {
+    const { meta } = config;
+    deps.meta = {
+      batchMax: meta.batchMax,
+      client: new MetaClient({
+        http, apiBaseUrl: meta.apiBaseUrl, apiVersion: meta.apiVersion, pixelId: meta.pixelId, accessToken: meta.accessToken,
+        testEventCode: meta.testEventCode, onRequest,
+      }),
+    };
+  }
+  if (config.google.enabled) {
+    const { google } = config;
+    const tokens = new TokenProvider({ source: google.auth, http, onRefresh: (outcome) => { metrics.oauthRefresh.inc({ outcome }); } });
+    deps.google = {
+      batchMax: google.batchMax, customerId: google.customerId, timeZone: google.timeZone,
+      client: new GoogleClient({
+        http, tokens, apiBaseUrl: google.apiBaseUrl, apiVersion: google.apiVersion, customerId: google.customerId,
+        developerToken: google.developerToken, loginCustomerId: google.loginCustomerId, validateOnly: google.validateOnly, onRequest,
+      }),
+    };
+  }
+
+  const workers = createWorkers(deps);
+  const metricsServer = await startMetricsServer(registry, config.metricsPort, options.host);
+  let closing: Promise<void> | undefined;
+  return {
+    workers,
+    metrics,
+    metricsPort: metricsServer.port,
+    close() {
+      closing ??= (async () => {
+        await workers.close(config.shutdownTimeoutMs);
+        await http.close();
+        connection.disconnect();
+        await metricsServer.close();
+      })();
+      return closing;
+    },
+  };
+}

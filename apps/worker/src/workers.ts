@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import type { Keyring, Provider } from '@capconnect/core';
+import { PermanentError, type GoogleClient, type MetaClient } from '@capconnect/providers';
+import {
+  InvalidJobError, QUEUE_NAMES, QUEUE_PREFIX, backoffDelayMs, openJobData, type BackoffPolicy, type DeliveryOutcome, type OpenedJob, type RedisConnection,
+} from '@capconnect/queue';
+import type { Logger, Metrics } from '@capconnect/telemetry';
+import { Queue, Worker, type Job } from 'bullmq';
+import { createGoogleDispatcher, createMetaDispatcher, type Dispatcher } from './dispatchers.js';
+import { ProviderBlock, RetryableError, settle, type SettleContext } from './job-outcome.js';
+import { startQueueDepthCollector } from './queue-depth.js';
+
+export interface WorkerDeps {
+  /** A `worker`-role connection (`maxRetriesPerRequest: null`). The caller closes it after `close()`. */
+  connection: RedisConnection;
+  /** BullMQ prefix. Default `{capconnect}`; tests pass a fresh one. */
+  prefix?: string;
+  keyring: Keyring;
+  metrics: Metrics;
+  logger: Logger;
+  /** Attempts are set per job by the producer; these shape the delay between them. */
+  retry: BackoffPolicy;
+  /** Jobs each worker holds at once (`WORKER_CONCURRENCY`); must be ≥ the batch size to fill a batch. */
+  concurrency: number;
+  /** How long a batch waits to fill, in ms (`BATCH_LINGER_MS`). */
+  batchLingerMs: number;
+  /** Meta delivery; omitted when Meta is disabled (no worker is started for its queue). */
+  meta?: { client: MetaClient; batchMax: number };
+  /** Google delivery; omitted when Google is disabled. */
+  google?: { client: GoogleClient; batchMax: number; customerId: string; timeZone: string };
+  /** BullMQ lock duration, in ms. Default 30000 (renewed every half of it while a job is held). */
+  lockDurationMs?: number;
+  /** How often BullMQ looks for jobs of dead workers, in ms. Default 30000. */
+  stalledIntervalMs?: number;
+  /** How long a job waits while its provider is blocked by an account/configuration error, in ms. Default 300000. */
+  blockedRetryMs?: number;
+  /** Queue-depth gauge refresh, in ms; one process at a time collects. Default 15000; 0 turns it off. */
+  queueDepthIntervalMs?: number;
+  /** Clock, for tests. Default Date.now. */
+  nowMs?: () => number;
+}
+
+export interface Workers {
+  readonly workers: Partial<Record<Provider, Worker<unknown, DeliveryOutcome>>>;
+  readonly queues: Partial<Record<Provider, Queue>>;
+  /**
+   * Graceful stop (SPEC §5 "Shutdown"): stop taking jobs, send open batches now, let in-flight
+   * requests finish, and give up waiting after `timeoutMs` (jobs still held then are released by
+   * their lock expiring and are taken over by another worker: nothing is lost).
+   */
+  close(timeoutMs: number): Promise<void>;
+}
+
+/** How far above the normal job flow the limiter ceiling sits: it only exists so `queue.rateLimit` is honoured. */
+const LIMITER_CEILING = 1_000_000_000;
+
+/**
+ * One BullMQ worker per enabled provider queue. Each job is opened (validated, unsealed in memory),
+ * checked for expiry, handed to its provider's batcher, and settled from its own result.
+ */
+export function createWorkers(deps: WorkerDeps): Workers {
+  const prefix = deps.prefix ?? QUEUE_PREFIX;
+  const nowMs = deps.nowMs ?? Date.now;
+  const block = new ProviderBlock(deps.metrics);
+  const settings = { lingerMs: deps.batchLingerMs };
+  const dispatchers: Dispatcher[] = [];
+  if (deps.meta) dispatchers.push(createMetaDispatcher(deps.meta.client, { ...settings, maxSize: deps.meta.batchMax }, deps.logger));
+  if (deps.google) {
+    const { client, customerId, timeZone, batchMax } = deps.google;
+    dispatchers.push(createGoogleDispatcher(client, { customerId, timeZone }, { ...settings, maxSize: batchMax }, deps.logger));
+  }
+
+  const workers: Partial<Record<Provider, Worker<unknown, DeliveryOutcome>>> = {};
+  const queues: Partial<Record<Provider, Queue>> = {};
+  for (const dispatcher of dispatchers) {
+    const { provider } = dispatcher;
+    const queue = new Queue(QUEUE_NAMES[provider], { connection: deps.connection, prefix });
+    queue.on('error', (error) => { deps.logger.warn({ provider, error: error.name }, 'queue connection error'); });
+    queues[provider] = queue;
+    let limitedUntil = 0;
+    const context: SettleContext = {
+      provider, metrics: deps.metrics, block, backoff: deps.retry, nowMs,
+      blockedRetryMs: deps.blockedRetryMs ?? 300_000,
+      // Every job of a throttled batch asks; one Redis write per throttle is enough.
+      rateLimit: async (ms) => {
+        const until = nowMs() + ms;
+        if (until <= limitedUntil) return;
+        limitedUntil = until;
+        await queue.rateLimit(ms);
+        deps.logger.warn({ provider, waitMs: ms }, 'provider throttled; queue paused');
+      },
+    };
+
+    const processor = async (job: Job<unknown, DeliveryOutcome>, token?: string): Promise<DeliveryOutcome> => {
+      let opened: OpenedJob;
+      try {
+        opened = openJobData(job.data, deps.keyring);
+        if (opened.provider !== provider) throw new InvalidJobError('job is on the wrong queue');
+      } catch (error) {
+        if (!(error instanceof InvalidJobError)) throw error;
+        const reason = /sealed/.test(error.message) ? 'unsealable' : 'invalid_job';
+        return settle(job, token, { kind: 'error', error: new PermanentError({ reason }) }, 0, Infinity, context);
+      }
+      const expiresAtMs = dispatcher.expiresAtMs(opened);
+      const now = nowMs();
+      const result = now > expiresAtMs
+        ? { kind: 'error' as const, error: new PermanentError({ reason: 'expired' }) }
+        : await dispatcher.deliver(opened, now);
+      return settle(job, token, result, opened.ingestedAt, expiresAtMs, context);
+    };
+
+    const worker = new Worker<unknown, DeliveryOutcome>(QUEUE_NAMES[provider], processor, {
+      connection: deps.connection,
+      prefix,
+      concurrency: deps.concurrency,
+      lockDuration: deps.lockDurationMs ?? 30_000,
+      stalledInterval: deps.stalledIntervalMs ?? 30_000,
+      // A job held by a process that was killed twice in a row is still an undelivered event.
+      maxStalledCount: 3,
+      limiter: { max: LIMITER_CEILING, duration: 1000 },
+      settings: {
+        backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>
+          backoffDelayMs(attemptsMade, deps.retry, error instanceof RetryableError ? error.retryAfterMs : undefined),
+      },
+    });
+    worker.on('error', (error) => { deps.logger.warn({ provider, error: error.name }, 'worker error'); });
+    worker.on('failed', (job, error) => {
+      // Jobs failed by BullMQ itself (not by settle), e.g. stalled too often.
+      if (job && /stalled/.test(error.message)) deps.metrics.dispatchEvents.inc({ provider, outcome: 'failed' });
+    });
+    workers[provider] = worker;
+  }
+
+  const collector = startQueueDepthCollector({
+    connection: deps.connection, prefix, queues, metrics: deps.metrics, intervalMs: deps.queueDepthIntervalMs ?? 15_000, id: randomUUID(),
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    workers,
+    queues,
+    close(timeoutMs) {
+      closing ??= (async () => {
+        collector.stop();
+        const all = Object.values(workers);
+        const stopped = Promise.all(all.map((worker) => worker.close()));
+        await Promise.all(dispatchers.map((dispatcher) => dispatcher.drain()));
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = await Promise.race([
+          stopped.then(() => false),
+          new Promise<boolean>((resolve) => { timer = setTimeout(() => { resolve(true); }, timeoutMs); }),
+        ]);
+        clearTimeout(timer);
+        if (timedOut) {
+          deps.logger.warn({ timeoutMs }, 'shutdown timeout: releasing jobs still in flight');
+          await Promise.all(all.map((worker) => worker.close(true)));
+        }
+        await Promise.all(Object.values(queues).map((queue) => queue.close()));
+      })();
+      return closing;
+    },
+  };
+}
