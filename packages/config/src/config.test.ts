@@ -91,6 +91,14 @@ describe('loadConfig', () => {
     expect(config.google.fallbackAction).toEqual({ id: '999', mode: 'click' });
   });
 
+  it('accepts Sentinel and Cluster URLs and redacts their credentials', () => {
+    const sentinel = loadConfig({ ...base, REDIS_URL: 'redis-sentinel://:pw-canary@10.0.0.1:26379,10.0.0.2:26379/mymaster' }, { service: 'api' });
+    expect(sentinel.redisUrl).toContain('redis-sentinel://');
+    expect(JSON.stringify(redactConfig(sentinel))).not.toContain('pw-canary');
+    expect(loadConfig({ ...base, REDIS_URL: 'redis-cluster://10.0.0.1:7000,10.0.0.2:7000' }, { service: 'api' }).redisUrl).toContain('cluster');
+    expect(problemsOf({ ...base, REDIS_URL: 'memcached://x' })).toEqual([expect.stringContaining('REDIS_URL')]);
+  });
+
   it('requires all three refresh-token parts together', () => {
     expect(problemsOf({ ...base, GOOGLE_CUSTOMER_ID: '1', GOOGLE_DEVELOPER_TOKEN: 'd', GOOGLE_CONVERSION_ACTION_ID: '1', GOOGLE_OAUTH_CLIENT_ID: 'c' }))
       .toEqual([expect.stringContaining('set all three')]);

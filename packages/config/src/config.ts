@@ -125,6 +125,7 @@ export function redactConfig(config: Config): unknown {
 }
 
 export function redactUrl(url: string): string {
+  if (/^redis-(sentinel|cluster):/.test(url)) return url.replace(/\/\/[^@/]*@/, '//[redacted]@');
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = 'redacted';
@@ -141,7 +142,8 @@ const httpUrl = z.url({ protocol: /^https?$/ }).transform((v) => v.replace(/\/+$
 
 const envSchema = z.object({
   PORT: int(0, 65535).default(3000),
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  // redis://, rediss:// (TLS), and the host-list forms packages/queue understands for Sentinel and Cluster.
+  REDIS_URL: z.string().regex(/^(rediss?|redis-sentinel|redis-cluster):\/\/\S+$/).default('redis://127.0.0.1:6379'),
   WEBHOOK_SECRET: z.string().optional(),
   WEBHOOK_SIGNING_SECRET: z.string().min(16).optional(),
   QUEUE_ENCRYPTION_KEY: z.string().optional(),

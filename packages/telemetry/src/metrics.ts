@@ -35,7 +35,14 @@ export type Metrics = ReturnType<typeof createMetrics>;
 export function createMetrics(registry: Registry, options: MetricsOptions = {}) {
   const registers = [registry];
   const errorCodes = options.errorCodes ?? DEFAULT_ERROR_CODES;
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+  if (options.defaultMetrics !== false) {
+    collectDefaultMetrics({ register: registry });
+    // These three are gauges named `_total`, which `promtool check metrics` rejects (a `_total`
+    // suffix promises a counter). Handle/request counts are not needed to operate CapConnect.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      registry.removeSingleMetric(name);
+    }
+  }
 
   const httpRequests = new Counter({
     name: 'capconnect_http_requests_total', help: 'HTTP requests served, by route and status code.',

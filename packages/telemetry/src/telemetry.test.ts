@@ -19,6 +19,14 @@ describe('metrics', () => {
     expect(text).toContain('capconnect_ingest_events_total{outcome="queued"} 1');
   });
 
+  it('exposes no gauge whose name ends in _total (promtool check metrics)', async () => {
+    const registry = new Registry();
+    createMetrics(registry);
+    const text = await registry.metrics();
+    const gauges = [...text.matchAll(/^# TYPE (\S+) gauge$/gm)].map((match) => match[1]);
+    expect(gauges.filter((name) => name?.endsWith('_total'))).toEqual([]);
+  });
+
   it('keeps error-code labels bounded', async () => {
     const registry = new Registry();
     const metrics = createMetrics(registry, { defaultMetrics: false });
