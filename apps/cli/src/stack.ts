@@ -47,8 +47,8 @@ export interface Stack {
   webhookSecret: string;
   /** The environment the api and workers were started with. */
   env: Record<string, string>;
-  /** Starts one more worker process. */
-  startWorker(): Promise<StackProcess>;
+  /** Starts one more worker process, with optional extra environment (e.g. META_BATCH_MAX). */
+  startWorker(env?: Record<string, string>): Promise<StackProcess>;
   /** Everything the children printed (stdout and stderr), for tests that scan logs. */
   output(): string;
   /** SIGTERM to every process, then waits for them (and closes the sandbox). */
@@ -163,9 +163,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await waitForHttp(`http://127.0.0.1:${apiPort}/healthz`, api, 20_000);
     const workers: StackProcess[] = [];
     let workerCount = 0;
-    const startWorker = async () => {
+    const startWorker = async (extra: Record<string, string> = {}) => {
       workerCount += 1;
-      const worker = await launch(`worker-${workerCount}`, 'worker', {});
+      const worker = await launch(`worker-${workerCount}`, 'worker', extra);
       workers.push(worker);
       return worker;
     };

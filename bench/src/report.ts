@@ -1,0 +1,57 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname } from 'node:path';
+import type { Summary } from './stats.js';
+
+/** One line of the results table: ours against its baseline, and the verdict against a target. */
+export interface Result {
+  scenario: string;
+  metric: string;
+  unit: string;
+  ours: Summary;
+  baseline?: Summary;
+  /** ours.median / baseline.median (for "lower is better" metrics the target says so). */
+  ratio?: number;
+  /** Human-readable target, e.g. ">= 0.80 of baseline" or "<= 1000 ms". */
+  target?: string;
+  pass?: boolean;
+  note?: string;
+}
+
+export function machine(): Record<string, string | number> {
+  const cpu = cpus();
+  return {
+    node: process.version,
+    cpus: cpu.length,
+    cpuModel: cpu[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    platform: `${process.platform}-${process.arch}`,
+  };
+}
+
+function formatNumber(value: number | undefined): string {
+  if (value === undefined || Number.isNaN(value)) return '-';
+  if (Math.abs(value) >= 100) return Math.round(value).toLocaleString('en-US');
+  return value.toFixed(value >= 10 ? 1 : 2);
+}
+
+export function formatResults(results: readonly Result[]): string {
+  const header = ['scenario', 'metric', 'ours (median)', 'spread', 'baseline (median)', 'ratio', 'target', 'verdict'];
+  const rows = results.map((result) => [
+    result.scenario,
+    `${result.metric} [${result.unit}]`,
+    formatNumber(result.ours.median),
+    `${(result.ours.spread * 100).toFixed(0)}%`,
+    formatNumber(result.baseline?.median),
+    result.ratio === undefined ? '-' : result.ratio.toFixed(2),
+    result.target ?? '-',
+    result.pass === undefined ? '-' : result.pass ? 'PASS' : 'FAIL',
+  ]);
+  const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => (row[column] ?? '').length)));
+  return [header, ...rows].map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ')).join('\n');
+}
+
+export function writeResults(path: string, results: readonly Result[], extra: Record<string, unknown>): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify({ date: new Date().toISOString(), machine: machine(), ...extra, results }, null, 2)}\n`);
+}

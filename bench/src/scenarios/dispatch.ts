@@ -1,0 +1,174 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+import { createKeyring, parseIngestItem, prepareEvent, type PreparedEvent } from '@capconnect/core';
+import { Producer, createRedisConnection, type DeliveryOutcome } from '@capconnect/queue';
+import type { Stack, StackProcess } from '@capconnect/cli';
+import { residentMemoryMiB, startBenchProcess } from '../processes.js';
+import type { Result } from '../report.js';
+import { quantile, summarize } from '../stats.js';
+import { TEN_IDENTIFIER_EVENT } from './hash.js';
+
+/**
+ * Scenarios 4–6: dispatch throughput (queued → accepted by the sandbox) against a no-op BullMQ
+ * worker, provider requests per 1000 events with batching on and off, delivery latency at a steady
+ * 1000 events/s, and resident memory of the api and a worker afterwards.
+ */
+
+export interface DispatchOptions {
+  rounds: number;
+  events: number;
+  redisUrl: string;
+}
+
+let counter = 0;
+const uniqueId = () => `dispatch-${process.pid}-${(counter += 1)}`;
+
+function metaEvent(nowMs: number): PreparedEvent {
+  const parsed = parseIngestItem({ ...TEN_IDENTIFIER_EVENT, destinations: ['meta'] }, { nowMs });
+  if (!parsed.ok) throw new Error('benchmark event does not parse');
+  const [event] = prepareEvent(parsed.item, { nowMs, defaultCallingCode: '81', meta: { enabled: true }, google: { enabled: false, actions: new Map() } }).prepared;
+  if (!event) throw new Error('no prepared event');
+  return event;
+}
+
+async function fill(producer: Producer, count: number): Promise<void> {
+  const template = metaEvent(Date.now());
+  for (let done = 0; done < count; done += 1000) {
+    const items = [];
+    for (let index = 0; index < Math.min(1000, count - done); index += 1) {
+      const id = uniqueId();
+      items.push({ eventId: id, prepared: [{ ...template, event: { ...template.event, eventId: id, orderId: id } } as PreparedEvent] });
+    }
+    await producer.enqueue(items);
+  }
+}
+
+async function until(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the benchmark to drain');
+    await sleep(20);
+  }
+}
+
+export async function runDispatch(stack: Stack, options: DispatchOptions): Promise<Result[]> {
+  const sandbox = stack.sandbox;
+  if (!sandbox) throw new Error('the dispatch benchmark needs the sandbox');
+  const keyring = createKeyring(stack.env.QUEUE_ENCRYPTION_KEY ?? '');
+  const connection = createRedisConnection(options.redisUrl, 'producer', { commandTimeoutMs: 10_000 });
+  const policy = { maxAttempts: 5, completedRetentionS: 3600, failedRetentionS: 3600 };
+  const producer = new Producer({ connection, keyring, policy });
+  const noopProducer = new Producer({ connection, keyring, policy, prefix: '{bench-noop}' });
+  await producer.awaitReady(5000);
+  const ours: number[] = [];
+  const baseline: number[] = [];
+  const requestsPer1000: number[] = [];
+  let worker: StackProcess | undefined;
+  try {
+    for (let round = 0; round < options.rounds; round += 1) {
+      // Ours: a full queue, then one worker process; the clock stops when the sandbox has them all.
+      await fill(producer, options.events);
+      const before = sandbox.control.stats('meta');
+      const started = performance.now();
+      worker = await stack.startWorker();
+      await until(() => sandbox.control.stats('meta').accepted - before.accepted >= options.events, 120_000);
+      ours.push(options.events / ((performance.now() - started) / 1000));
+      const after = sandbox.control.stats('meta');
+      requestsPer1000.push(((after.requests - before.requests) / options.events) * 1000);
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+      worker = undefined;
+
+      // Baseline: the same number of jobs drained by a no-op BullMQ worker process.
+      await fill(noopProducer, options.events);
+      const noopStarted = performance.now();
+      const noop = await startBenchProcess('noop-worker', { REDIS_URL: options.redisUrl, BENCH_PREFIX: '{bench-noop}', BENCH_QUEUE: 'meta', WORKER_CONCURRENCY: stack.env.WORKER_CONCURRENCY ?? '1000' });
+      await until(async () => {
+        const counts = await noopProducer.queues.meta.getJobCounts('waiting', 'active', 'delayed');
+        return (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) === 0;
+      }, 120_000);
+      baseline.push(options.events / ((performance.now() - noopStarted) / 1000));
+      await noop.stop();
+    }
+
+    // Batching off: one event per provider request, as the peers send (reference/peers.md §4.7).
+    const unbatchedEvents = 1000;
+    await fill(producer, unbatchedEvents);
+    const before = sandbox.control.stats('meta');
+    worker = await stack.startWorker({ META_BATCH_MAX: '1' });
+    await until(() => sandbox.control.stats('meta').accepted - before.accepted >= unbatchedEvents, 120_000);
+    const unbatched = ((sandbox.control.stats('meta').requests - before.requests) / unbatchedEvents) * 1000;
+    worker.child.kill('SIGTERM');
+    await worker.exited;
+    worker = undefined;
+
+    const oursSummary = summarize(ours);
+    const baseSummary = summarize(baseline);
+    const ratio = oursSummary.median / baseSummary.median;
+    const batched = summarize(requestsPer1000);
+    return [
+      {
+        scenario: '4 dispatch', metric: 'events/s queued → accepted', unit: 'events/s', ours: oursSummary, baseline: baseSummary, ratio,
+        target: '>= 0.70 x baseline', pass: ratio >= 0.7, note: 'baseline: no-op BullMQ worker process, same concurrency and Redis',
+      },
+      {
+        scenario: '4 dispatch', metric: 'Meta requests per 1000 events', unit: 'requests', ours: batched, baseline: summarize([unbatched]),
+        ratio: batched.median / unbatched, target: '<= 2 (batching on)', pass: batched.median <= 2, note: 'baseline: META_BATCH_MAX=1 (no batching)',
+      },
+    ];
+  } finally {
+    if (worker) { worker.child.kill('SIGTERM'); await worker.exited; }
+    await producer.close();
+    await noopProducer.close();
+    connection.disconnect();
+  }
+}
+
+/** Scenario 5: p50/p99 delivery latency (ingest → provider acknowledgement) at a steady rate. */
+export async function runLatency(stack: Stack, options: { redisUrl: string; ratePerS: number; durationS: number }): Promise<Result[]> {
+  const worker = stack.workers[0] ?? (await stack.startWorker());
+  const connection = createRedisConnection(options.redisUrl, 'producer', { commandTimeoutMs: 10_000 });
+  const reader = new Producer({ connection, keyring: createKeyring(stack.env.QUEUE_ENCRYPTION_KEY ?? ''), policy: { maxAttempts: 1, completedRetentionS: 60, failedRetentionS: 60 } });
+  try {
+    await reader.awaitReady(5000);
+    const startedAt = Date.now();
+    const ids: string[] = [];
+    await autocannon({
+      url: `${stack.apiUrl}/v1/collect`,
+      method: 'POST',
+      connections: 20,
+      duration: options.durationS,
+      overallRate: options.ratePerS,
+      headers: { 'content-type': 'application/json', 'x-capconnect-token': stack.webhookSecret },
+      requests: [{
+        setupRequest: (request) => {
+          const id = uniqueId();
+          ids.push(id);
+          return { ...request, body: JSON.stringify({ ...TEN_IDENTIFIER_EVENT, event: { ...TEN_IDENTIFIER_EVENT.event, eventId: id, orderId: id }, destinations: ['meta'] }) };
+        },
+      }],
+    });
+    // Let the tail drain, then read each delivered job's outcome: sentAt − ingestedAt.
+    await until(async () => (await reader.queues.meta.getJobCounts('waiting', 'active', 'delayed')).waiting === 0, 60_000);
+    await sleep(500);
+    const latencies: number[] = [];
+    const completed = await reader.queues.meta.getCompleted(0, -1);
+    for (const job of completed) {
+      const outcome = job.returnvalue as DeliveryOutcome | undefined;
+      if (outcome && job.timestamp >= startedAt) latencies.push(outcome.sentAt - job.data.ingestedAt);
+    }
+    const p50 = quantile(latencies, 0.5);
+    const p99 = quantile(latencies, 0.99);
+    const apiMemory = await residentMemoryMiB(stack.api.metricsUrl);
+    const workerMemory = await residentMemoryMiB(worker.metricsUrl);
+    return [
+      { scenario: '5 delivery latency', metric: `p50 at ${options.ratePerS} events/s (${latencies.length} events)`, unit: 'ms', ours: summarize([p50]) },
+      { scenario: '5 delivery latency', metric: `p99 at ${options.ratePerS} events/s`, unit: 'ms', ours: summarize([p99]), target: '<= 1000 ms', pass: p99 <= 1000 },
+      { scenario: '6 memory', metric: 'api resident memory after load', unit: 'MiB', ours: summarize([apiMemory]), target: '<= 200 MB', pass: apiMemory <= 200 * 1e6 / 2 ** 20 },
+      { scenario: '6 memory', metric: 'worker resident memory after load', unit: 'MiB', ours: summarize([workerMemory]), target: '<= 250 MB', pass: workerMemory <= 250 * 1e6 / 2 ** 20 },
+    ];
+  } finally {
+    await reader.close();
+    connection.disconnect();
+  }
+}
