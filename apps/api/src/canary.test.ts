@@ -1,0 +1,97 @@
+import { dumpRedis, findCanaries } from '@capconnect/testkit';
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { NOW_MS, SECRET, reply, startHarness, type Harness } from './test/harness.js';
+
+/**
+ * The promise of SPEC intro: raw personal data exists only in the memory of one request. Events
+ * full of distinctive values go through every route; then every Redis key and value under the
+ * test prefix, every log line, every response and the metrics text are scanned for them.
+ */
+const CANARIES = {
+  email: 'ZqCanary.Person@canary-mail-zq.example',
+  phoneNational: '090-7717-3141',
+  phoneInternational: '+81 90 7717 3141',
+  phoneE164: '+819077173141',
+  phoneDigits: '9077173141',
+  firstName: 'Zebulonqx',
+  lastName: "O'Quixotevar",
+  city: 'Canaryvillezq',
+  state: 'Canarystatezq',
+  zip: '987-6543',
+  street: '77 Canarystreet Zq',
+  dateOfBirth: '1987-03-14',
+  externalId: 'canary-external-zq',
+  ip: '198.51.100.77',
+  userAgent: 'CanaryAgentZQ/9.9 (X11)',
+  fbc: 'fb.1.1700000000000.IwAR-canaryZQ',
+  fbp: 'fb.1.1700000000000.1357913579',
+  gclid: 'CanaryGclidZQ123',
+  gbraid: 'CanaryGbraidZQ',
+  url: 'https://canary-shop-zq.example/thank-you?ref=zq',
+  custom: 'canary-custom-zq',
+};
+const SEARCH = [...Object.values(CANARIES), 'Quixotevar', 'canary-mail-zq', 'canary-shop-zq', '9077173141', '19870314'];
+
+const harnesses: Harness[] = [];
+afterEach(async () => { for (const harness of harnesses.splice(0)) await harness.close(); });
+
+function canaryEvent(eventId: string, eventName = 'Purchase', phone = CANARIES.phoneNational) {
+  return {
+    customer: {
+      email: [CANARIES.email, `  ${CANARIES.email.toUpperCase()} `],
+      phone: [phone, CANARIES.phoneDigits],
+      firstName: CANARIES.firstName, lastName: CANARIES.lastName, city: CANARIES.city, state: CANARIES.state,
+      zip: CANARIES.zip, country: 'JP', streetAddress: CANARIES.street, dateOfBirth: CANARIES.dateOfBirth,
+      externalId: CANARIES.externalId, gender: 'female',
+    },
+    event: {
+      eventName, eventId, orderId: `${eventId}-order`, eventTime: Math.floor(NOW_MS / 1000) - 30, value: 12, currency: 'JPY',
+      actionSource: 'website', eventSourceUrl: CANARIES.url, clientIpAddress: CANARIES.ip, clientUserAgent: CANARIES.userAgent,
+      fbc: CANARIES.fbc, fbp: CANARIES.fbp, gclid: CANARIES.gclid, customData: { note: CANARIES.custom, nested: { again: CANARIES.custom } },
+    },
+    consent: { adUserData: 'granted', limitedDataUse: true },
+  };
+}
+
+describe('PII canary', () => {
+  it('no raw personal value reaches Redis, a log line, a response or the metrics', async () => {
+    const h = startHarness({ env: { GOOGLE_CONVERSION_ACTIONS: 'Purchase=111:click,Lead=222:enhancement' } });
+    harnesses.push(h);
+    const responses: string[] = [];
+    const send = async (path: string, body: unknown) => {
+      const res = reply(await request(h.app).post(path).set('x-capconnect-token', SECRET).set('content-type', 'application/json').send(JSON.stringify(body)));
+      responses.push(res.text, JSON.stringify(res.headers));
+      return res;
+    };
+
+    expect((await send('/v1/collect', canaryEvent('c-1'))).status).toBe(202);
+    expect((await send('/v1/collect', canaryEvent('c-2', 'Lead', CANARIES.phoneInternational))).status).toBe(202);
+    expect((await send('/v1/collect?wait=0.2', canaryEvent('c-3', 'Purchase', CANARIES.phoneE164))).status).toBe(202);
+    const batch = await send('/v1/collect/batch', [
+      canaryEvent('c-4'),
+      canaryEvent('c-1'),
+      { ...canaryEvent('c-5'), customer: { email: `not-an-email ${CANARIES.email}`, phone: `tel ${CANARIES.phoneNational} zz` } },
+      { ...canaryEvent('c-6'), extra: CANARIES.email },
+      { customer: { email: 12 }, event: { eventName: CANARIES.email, eventTime: CANARIES.dateOfBirth } },
+    ]);
+    expect(batch.body.results!.map((result) => result.status)).toEqual(['queued', 'duplicate', 'queued', 'invalid', 'invalid']);
+    expect((await send('/v1/preview', canaryEvent('c-7', 'Lead'))).status).toBe(200);
+    expect((await send('/v1/collect', { event: { eventName: 'Purchase', clientIpAddress: CANARIES.ip, eventSourceUrl: `not a url ${CANARIES.url}` } })).status).toBe(400);
+    for (const eventId of ['c-1', 'c-2']) {
+      const status = await request(h.app).get(`/v1/events/${eventId}`).set('x-capconnect-token', SECRET);
+      expect(status.status).toBe(200);
+      responses.push(status.text);
+    }
+
+    const dump = await dumpRedis(h.redisUrl, `${h.prefix}*`);
+    expect(dump.size).toBeGreaterThan(5);
+    const redisText = [...dump].flat().join('\n');
+    expect(redisText).toMatch(/userData.*hashedEmail|hashedEmail.*userData/s); // the digests are there
+    expect(findCanaries(redisText, SEARCH)).toEqual([]);
+    expect(findCanaries(h.logLines.join('\n'), [...SEARCH, SECRET])).toEqual([]);
+    expect(h.logLines.length).toBeGreaterThanOrEqual(8);
+    expect(findCanaries(responses.join('\n'), [...SEARCH, SECRET])).toEqual([]);
+    expect(findCanaries(await h.registry.metrics(), SEARCH)).toEqual([]);
+  });
+});
