@@ -137,6 +137,11 @@ interface Outcome {
   deduplicated: number;
 }
 
+function record(ctx: GoogleContext, row: GoogleAcceptedRow): void {
+  if (ctx.state.googleRows.length >= ctx.options.maxRecordedEvents) ctx.state.google.unrecorded += 1;
+  else ctx.state.googleRows.push(row);
+}
+
 function actionIdOf(resourceName: string | undefined): string {
   if (resourceName === undefined) return '';
   return resourceName.slice(resourceName.lastIndexOf('/') + 1);
@@ -190,7 +195,7 @@ function processClicks(ctx: GoogleContext, customerId: string, rows: Partial<Goo
     if (clickKey !== undefined) state.googleClicks.add(clickKey);
     recorded.push({ kind: 'click', customerId, receivedAtMs: nowMs, row: valid });
   }
-  for (const row of recorded) state.googleRows.push(row);
+  for (const row of recorded) record(ctx, row);
   return out;
 }
 
@@ -233,7 +238,7 @@ function processAdjustments(ctx: GoogleContext, customerId: string, rows: Partia
     out.results.push(result);
     if (validateOnly) continue;
     state.googleEnhanced.add(key);
-    state.googleRows.push({ kind: 'adjustment', customerId, receivedAtMs: nowMs, row: valid });
+    record(ctx, { kind: 'adjustment', customerId, receivedAtMs: nowMs, row: valid });
   }
   return out;
 }

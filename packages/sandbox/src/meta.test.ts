@@ -156,3 +156,17 @@ describe('the Meta Conversions API fake', () => {
     expect(sandbox.control.metaEvents().map((e) => e.event.event_id)).toEqual(['j', 'f']);
   });
 });
+
+describe('recording limits', () => {
+  it('keeps at most maxRecordedEvents events but still counts and deduplicates the rest', async () => {
+    const sandbox = await startSandbox({ maxRecordedEvents: 2 });
+    try {
+      const data = ['a', 'b', 'c', 'a'].map((id) => metaEvent({ event_id: id }));
+      expect((await postMeta<MetaSuccessBody>(sandbox, { data })).body.events_received).toBe(4);
+      expect(sandbox.control.metaEvents()).toHaveLength(2);
+      expect(sandbox.control.stats('meta')).toMatchObject({ accepted: 3, deduplicated: 1, unrecorded: 1 });
+    } finally {
+      await sandbox.close();
+    }
+  });
+});

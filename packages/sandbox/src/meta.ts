@@ -124,6 +124,10 @@ export function handleMetaEvents(ctx: MetaContext, call: IncomingCall, pixelId: 
   for (const item of data as MetaServerEvent[]) {
     if (item.event_id !== undefined && state.metaSeen(pixelId, item.event_name, item.event_id, nowMs)) continue;
     accepted += 1;
+    if (state.metaEvents.length >= options.maxRecordedEvents) {
+      state.meta.unrecorded += 1;
+      continue;
+    }
     state.metaEvents.push(testEventCode === undefined
       ? { pixelId, receivedAtMs: nowMs, event: item }
       : { pixelId, receivedAtMs: nowMs, testEventCode, event: item });

@@ -77,6 +77,11 @@ export interface SandboxOptions {
   seed?: number;
   /** Faults active from the start (the standalone process's `--fault` flags). */
   faults?: FaultSpec[];
+  /**
+   * Accepted events (Meta) and rows (Google) kept for inspection, per provider; beyond it they are still
+   * validated, deduplicated and counted (`unrecorded`), so long benchmarks do not exhaust memory. Default 500,000.
+   */
+  maxRecordedEvents?: number;
 }
 
 /** Options with every default applied. */
@@ -94,6 +99,7 @@ export interface ResolvedOptions {
   };
   oauth: { clients: SandboxOAuthClient[]; tokenLifetimeS: number };
   faults: FaultSpec[];
+  maxRecordedEvents: number;
 }
 
 export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
@@ -121,5 +127,6 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
       tokenLifetimeS: options.oauth?.tokenLifetimeS ?? d.oauth.tokenLifetimeS,
     },
     faults: options.faults ?? [],
+    maxRecordedEvents: options.maxRecordedEvents ?? 500_000,
   };
 }

@@ -17,6 +17,8 @@ export interface ProviderStats extends DestinationStats {
   faulted: number;
   /** Requests refused before reaching a destination (auth, routing, malformed body). */
   refused: number;
+  /** Accepted events/rows counted but not kept because `maxRecordedEvents` was reached. */
+  unrecorded: number;
   byDestination: Record<string, DestinationStats>;
 }
 
@@ -50,7 +52,7 @@ function emptyStats(): DestinationStats {
 }
 
 function emptyProvider(): ProviderStats {
-  return { ...emptyStats(), faulted: 0, refused: 0, byDestination: {} };
+  return { ...emptyStats(), faulted: 0, refused: 0, unrecorded: 0, byDestination: {} };
 }
 
 /** Everything the sandbox records; `reset()` empties it. */
