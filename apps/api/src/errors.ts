@@ -47,11 +47,15 @@ export function sendUnavailable(res: Response): void {
   sendError(res, 503, 'queue_unavailable', 'the event store is unavailable; nothing was stored, retry shortly');
 }
 
-/** Errors from body-parser carry an HTTP status and a `type`; their messages are never forwarded. */
-function bodyParserStatus(error: unknown): number | undefined {
+/**
+ * Errors raised by Express itself (a malformed `%` escape in the path) and by body-parser carry an
+ * HTTP client-error status; their messages are never forwarded.
+ */
+function clientErrorStatus(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
-  const { status, type } = error as { status?: unknown; type?: unknown };
-  return typeof status === 'number' && typeof type === 'string' ? status : undefined;
+  const { status, statusCode } = error as { status?: unknown; statusCode?: unknown };
+  const value = typeof status === 'number' ? status : statusCode;
+  return typeof value === 'number' && value >= 400 && value < 500 ? value : undefined;
 }
 
 /**
@@ -76,13 +80,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       sendUnavailable(res);
       return;
     }
-    const status = bodyParserStatus(error);
+    const status = clientErrorStatus(error);
     if (status === 413) {
       sendError(res, 413, 'payload_too_large', 'the request body is larger than the configured limit');
     } else if (status === 415) {
       sendError(res, 415, 'unsupported_media_type', 'the body must be uncompressed, gzip or deflate JSON in UTF-8');
-    } else if (status !== undefined && status >= 400 && status < 500) {
-      sendError(res, 400, 'bad_request', 'the request body could not be read');
+    } else if (status !== undefined) {
+      sendError(res, 400, 'bad_request', 'the request could not be read');
     } else {
       logger.error({ errorName: error instanceof Error ? error.name : typeof error, frames: framesOf(error) }, 'unhandled error');
       sendError(res, 500, 'internal', 'internal error');
