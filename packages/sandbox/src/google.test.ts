@@ -209,3 +209,17 @@ describe('the Google Ads conversion upload fake', () => {
     expect(res.status).toBe(400);
   });
 });
+
+describe('in-request duplicates', () => {
+  it('only count rows that pass: an invalid first copy does not sink a valid second one', async () => {
+    const sandbox = await startSandbox();
+    try {
+      const rows = [clickRow({ orderId: 'twin', gclid: 'bad gclid' }), clickRow({ orderId: 'twin' })];
+      const res = await postGoogle<UploadClickConversionsResponse>(sandbox, 'uploadClickConversions', { conversions: rows, partialFailure: true });
+      expect(res.body.partialFailureError?.details[0]?.errors.map((e) => e.errorCode)).toEqual([{ conversionUploadError: 'UNPARSEABLE_GCLID' }]);
+      expect(sandbox.control.googleRows().map((r) => r.row.orderId)).toEqual(['twin']);
+    } finally {
+      await sandbox.close();
+    }
+  });
+});

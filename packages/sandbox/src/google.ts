@@ -178,14 +178,15 @@ function processClicks(ctx: GoogleContext, customerId: string, rows: Partial<Goo
         duplicate = false;
       }
     }
-    if (orderKey !== undefined) orderKeys.add(orderKey);
-    if (clickKey !== undefined) clickKeys.add(clickKey);
     if (error !== undefined) {
       out.errors.set(i, error);
       if (duplicate) out.deduplicated += 1;
       out.results.push({});
       continue;
     }
+    // Only rows that pass count for in-request duplicates, so one bad row does not sink its twin.
+    if (orderKey !== undefined) orderKeys.add(orderKey);
+    if (clickKey !== undefined) clickKeys.add(clickKey);
     // Past the rules, the required fields are there.
     const valid = row as GoogleClickConversion;
     out.accepted += 1;
@@ -224,12 +225,12 @@ function processAdjustments(ctx: GoogleContext, customerId: string, rows: Partia
       error = { errorCode: { conversionAdjustmentUploadError: 'CONVERSION_ALREADY_ENHANCED' }, message: 'The conversion was already enhanced.', path: [{ fieldName: 'order_id' }] };
       out.deduplicated += 1;
     }
-    seen.add(key);
     if (error !== undefined) {
       out.errors.set(i, error);
       out.results.push({});
       continue;
     }
+    seen.add(key);
     const valid = row as GoogleConversionAdjustment;
     out.accepted += 1;
     const result: GoogleConversionAdjustmentResult = { orderId: valid.orderId ?? '', conversionAction: valid.conversionAction, adjustmentType: valid.adjustmentType };
