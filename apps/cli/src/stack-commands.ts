@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { demoCommand } from './demo.js';
 import { HASHABLE_FIELDS, hashCommand } from './hash.js';
+import { startCommand } from './local-stack.js';
 import type { Io } from './output.js';
 
 /**
@@ -14,6 +16,20 @@ export function registerStackCommands(program: Command, io: Io, env: NodeJS.Proc
   for (const field of HASHABLE_FIELDS) {
     hash.option(`--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} <value>`, `customer.${field}`);
   }
+  program.command('start')
+    .description('run the local stack: api, a worker and (without provider credentials) the sandbox providers')
+    .option('--verbose', 'show the services\' JSON logs')
+    .action(async (options: { verbose?: boolean }) => {
+      setExit(await startCommand(io, env, { cwd: process.cwd(), ...(options.verbose && { verbose: true }) }));
+    });
+
+  program.command('demo')
+    .description('send a realistic mix of events through the local stack and show what each provider received')
+    .option('--timeout <seconds>', 'how long to wait for outcomes', (value) => Number.parseInt(value, 10), 20)
+    .action(async (options: { timeout: number }) => {
+      setExit(await demoCommand(io, env, { cwd: process.cwd(), timeoutS: options.timeout }));
+    });
+
   hash.action((options: Record<string, unknown> & { json?: boolean; defaultCountryCode: string }) => {
     setExit(hashCommand(io, options, { defaultCallingCode: options.defaultCountryCode, ...(options.json && { json: true }) }));
   });
