@@ -13,7 +13,11 @@ try {
 }
 
 const logger = createLogger({ service: 'api', level: config.logLevel });
-const server = await startApiServer(config, { logger });
+const server = await startApiServer(config, { logger }).catch((error: unknown) => {
+  // e.g. the port is taken; the code says which (EADDRINUSE), the message could hold the URL.
+  logger.fatal({ errorName: error instanceof Error ? error.name : typeof error, code: (error as { code?: unknown }).code }, 'api could not start');
+  process.exit(1);
+});
 logger.info({ port: server.port, metricsPort: server.metricsPort, providers: { meta: config.meta.enabled, google: config.google.enabled } }, 'api listening');
 
 let stopping = false;

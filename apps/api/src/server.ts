@@ -89,9 +89,13 @@ export async function startApiServer(config: Config, options: ApiServerOptions):
   const close = () => {
     closing ??= (async () => {
       const stopped = new Promise<void>((resolve) => { httpServer.close(() => { resolve(); }); });
-      httpServer.closeIdleConnections();
+      // A keep-alive connection turns idle when its in-flight request ends; drop it then, not
+      // after the keep-alive timeout.
+      const sweep = setInterval(() => { httpServer.closeIdleConnections(); }, 50);
       const force = setTimeout(() => { httpServer.closeAllConnections(); }, config.shutdownTimeoutMs);
+      httpServer.closeIdleConnections();
       await stopped;
+      clearInterval(sweep);
       clearTimeout(force);
       await producer.close().catch(() => undefined);
       await connection.quit().catch(() => { connection.disconnect(); });
