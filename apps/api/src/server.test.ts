@@ -53,8 +53,10 @@ describe('startApiServer', () => {
     const redis = await startPrivateRedis();
     cleanups.push(() => redis.dispose());
     await redis.stop();
-    const { url } = await boot({ REDIS_URL: redis.url });
+    const { url, lines, server } = await boot({ REDIS_URL: redis.url });
+    expect(lines.some((line) => line.includes('redis is not reachable yet'))).toBe(true);
     expect((await fetch(`${url}/readyz`)).status).toBe(503);
+    expect(await (await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`)).text()).toContain('capconnect_redis_up 0');
     const down = await collect(url, 'srv-3');
     expect([down.status, down.headers.get('retry-after')]).toEqual([503, '1']);
     await redis.start();

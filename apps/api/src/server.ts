@@ -47,6 +47,7 @@ export async function startApiServer(config: Config, options: ApiServerOptions):
   const { logger } = options;
   const registry = new Registry();
   const metrics = createMetrics(registry);
+  metrics.redisUp.set(0); // until the first `ready`
   const connection = createRedisConnection(config.redisUrl, 'producer', { connectionName: 'capconnect-api' });
   let redisReady = false;
   let evictionChecked = false;
@@ -84,6 +85,8 @@ export async function startApiServer(config: Config, options: ApiServerOptions):
     connection.disconnect();
     throw error;
   }
+
+  if (connection.status !== 'ready') logger.warn('redis is not reachable yet; ingest answers 503 until it is');
 
   let closing: Promise<void> | undefined;
   const close = () => {
