@@ -10,7 +10,7 @@ import { summarize } from '../stats.js';
 
 export const TEN_IDENTIFIER_EVENT = {
   customer: {
-    email: ' John.Doe@Example.COM ', phone: '090-1234-5678', firstName: 'John', lastName: "O'Brien", gender: 'male',
+    email: ' John.Doe@Example.COM ', phone: '(212) 555-0100', firstName: 'John', lastName: "O'Brien", gender: 'male',
     dateOfBirth: '1990/01/02', city: 'New York', state: 'New York', zip: '10001-1234', country: 'US',
   },
   event: {

@@ -106,7 +106,7 @@ export function prepareEvent(item: IngestItem, options: PrepareOptions): Prepare
     }
   }
   const event = eventMetadata(item, eventId, options.defaultCurrency);
-  const context = { defaultCallingCode: options.defaultCallingCode, nowMs: options.nowMs };
+  const context = { defaultCallingCode: options.defaultCallingCode, nowMs: options.nowMs, phoneMemo: new Map<string, string | undefined>() };
 
   // Both providers' rules run whatever the routing, so the warnings describe the input, not the route.
   const meta = normalizeMetaUserData(item.customer, context);

@@ -33,6 +33,17 @@ describe('Producer', () => {
     expect(await producer.queues.google.count()).toBe(1);
   });
 
+  it('never reports a new event as a duplicate, although the check and the add share one round trip', async () => {
+    const { producer } = producerOn(testRedisUrl());
+    const calls = Array.from({ length: 200 }, (_, index) =>
+      producer.enqueue([{ eventId: `concurrent-${index}`, prepared: [{ ...metaEvent, event: { ...metaEvent.event, eventId: `concurrent-${index}` } }] }]));
+    const results = await Promise.all(calls);
+    expect(results.flat(2).map((job) => job.status)).toEqual(Array.from({ length: 200 }, () => 'queued'));
+    const again = await Promise.all(calls.map((_, index) => producer.enqueue([{ eventId: `concurrent-${index}`, prepared: [metaEvent] }])));
+    expect(again.flat(2).every((job) => job.status === 'duplicate')).toBe(true);
+    expect(await producer.queues.meta.count()).toBe(200);
+  });
+
   it('stores no plaintext match field anywhere under its prefix', async () => {
     const prefix = freshPrefix();
     const { producer } = producerOn(testRedisUrl(), prefix);

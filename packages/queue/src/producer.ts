@@ -3,6 +3,9 @@ import { Queue } from 'bullmq';
 import { JOB_NAME, QUEUE_NAMES, QUEUE_PREFIX, jobIdFor, jobOptions, toJobData, type JobData, type JobPolicy } from './catalogue.js';
 import type { RedisConnection } from './connection.js';
 
+/** Up to this many jobs, the existence check uses plain commands instead of a pipeline. */
+const SMALL_CHECK = 8;
+
 /** Redis could not take the write (down, full, or too slow). The API answers 503. */
 export class QueueUnavailableError extends Error {
   override readonly name = 'QueueUnavailableError';
@@ -82,16 +85,21 @@ export class Producer {
 
     try {
       await this.awaitReady(this.readyTimeoutMs);
-      const existing = await this.existingJobIds(pending);
-      await Promise.all(
-        PROVIDERS.map(async (provider) => {
-          const jobs = pending.filter((job) => job.provider === provider && !existing.has(job.jobId));
-          if (jobs.length === 0) return;
-          await this.queues[provider].addBulk(
-            jobs.map((job) => ({ name: JOB_NAME, data: job.data, opts: jobOptions(provider, job.eventId, this.policy) })),
-          );
-        }),
-      );
+      // The existence check and the adds leave in the same tick on the same connection, so Redis
+      // answers EXISTS before it runs the adds: one round trip, and the check sees the state before.
+      const existingCheck = this.existingJobIds(pending);
+      const adds = PROVIDERS.map((provider) => {
+        const jobs = pending.filter((job) => job.provider === provider);
+        const [only] = jobs;
+        if (only === undefined) return Promise.resolve();
+        if (jobs.length === 1) {
+          return this.queues[provider].add(JOB_NAME, only.data, jobOptions(provider, only.eventId, this.policy));
+        }
+        return this.queues[provider].addBulk(
+          jobs.map((job) => ({ name: JOB_NAME, data: job.data, opts: jobOptions(provider, job.eventId, this.policy) })),
+        );
+      });
+      const [existing] = await Promise.all([existingCheck, ...adds]);
       for (const job of pending) {
         results[job.itemIndex]?.push({ provider: job.provider, jobId: job.jobId, status: existing.has(job.jobId) ? 'duplicate' : 'queued' });
       }
@@ -106,10 +114,18 @@ export class Producer {
    * check only decides what we *report*; the queue's own rule is what keeps duplicates out.
    */
   private async existingJobIds(jobs: readonly { provider: Provider; jobId: string }[]): Promise<Set<string>> {
-    const pipeline = this.connection.pipeline();
-    for (const job of jobs) pipeline.exists(`${this.prefix}:${QUEUE_NAMES[job.provider]}:${job.jobId}`);
-    const replies = (await pipeline.exec()) ?? [];
+    const keyOf = (job: { provider: Provider; jobId: string }) => `${this.prefix}:${QUEUE_NAMES[job.provider]}:${job.jobId}`;
     const existing = new Set<string>();
+    if (jobs.length <= SMALL_CHECK) {
+      // ioredis copies every defined script (BullMQ defines dozens) into each pipeline it builds;
+      // for a few keys, plain commands are cheaper and still leave in the same tick.
+      const counts = await Promise.all(jobs.map((job) => this.connection.exists(keyOf(job))));
+      counts.forEach((count, index) => { const job = jobs[index]; if (job && count === 1) existing.add(job.jobId); });
+      return existing;
+    }
+    const pipeline = this.connection.pipeline();
+    for (const job of jobs) pipeline.exists(keyOf(job));
+    const replies = (await pipeline.exec()) ?? [];
     replies.forEach(([error, count], index) => {
       if (error) throw error;
       const job = jobs[index];

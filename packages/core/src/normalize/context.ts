@@ -9,6 +9,12 @@ export interface NormalizeContext {
   defaultCallingCode: string;
   /** The ingest clock, epoch milliseconds: the upper bound of a plausible birth year. */
   nowMs: number;
+  /**
+   * Phone parses already done for this one event (Meta and Google both need the E.164 form of the
+   * same number; parsing is the costliest step). Created per call and dropped with it: plaintext
+   * never outlives the request that brought it.
+   */
+  phoneMemo?: Map<string, string | undefined>;
 }
 
 /**

@@ -29,7 +29,7 @@ export interface GoogleAddress {
  * code: the parts Google's own samples require; an incomplete one would fail the row.
  */
 export function normalizeGoogleIdentifiers(customer: Customer, context: NormalizeContext): GoogleIdentifiers {
-  const region = { country: customerCountry(customer), defaultCallingCode: context.defaultCallingCode };
+  const region = { country: customerCountry(customer), defaultCallingCode: context.defaultCallingCode, memo: context.phoneMemo };
   const email = digestValues('customer.email', customer.email, normalizeGoogleEmail);
   const phone = digestValues('customer.phone', customer.phone, (value) => normalizeGooglePhone(value, region));
   const firstName = digestValues('customer.firstName', customer.firstName, normalizeGoogleAddressText);

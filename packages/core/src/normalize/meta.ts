@@ -25,7 +25,7 @@ interface MetaFieldRule {
 export function metaFieldRules(customer: Customer, context: NormalizeContext): MetaFieldRule[] {
   const alpha2 = customerCountry(customer);
   const country = alpha2?.toLowerCase();
-  const region = { country: alpha2, defaultCallingCode: context.defaultCallingCode };
+  const region = { country: alpha2, defaultCallingCode: context.defaultCallingCode, memo: context.phoneMemo };
   return [
     { key: 'em', source: 'email', normalize: normalizeMetaEmail },
     { key: 'ph', source: 'phone', normalize: (value) => normalizeMetaPhone(value, region) },

@@ -13,6 +13,8 @@ export interface PhoneRegion {
   country?: string | undefined;
   /** Calling-code digits (`DEFAULT_COUNTRY_CODE`, e.g. `81`) used when the customer has no country. */
   defaultCallingCode: string;
+  /** Per-event memo of earlier results (see `NormalizeContext.phoneMemo`). */
+  memo?: Map<string, string | undefined> | undefined;
 }
 
 /** Longer inputs are not phone numbers; libphonenumber also gives up past 250 characters. */
@@ -59,6 +61,15 @@ export function toE164(value: string, region: PhoneRegion): string | undefined {
   if (value.length > MAX_PHONE_INPUT_LENGTH) {
     return undefined;
   }
+  if (region.memo === undefined) return parseE164(value, region);
+  const key = `${region.country ?? ''}|${region.defaultCallingCode}|${value}`;
+  if (region.memo.has(key)) return region.memo.get(key);
+  const e164 = parseE164(value, region);
+  region.memo.set(key, e164);
+  return e164;
+}
+
+function parseE164(value: string, region: PhoneRegion): string | undefined {
   const national = parse(value, region);
   if (national?.isValid() === true) {
     return national.number;
