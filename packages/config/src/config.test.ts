@@ -65,6 +65,18 @@ describe('loadConfig', () => {
     expect(second.join('\n')).not.toContain('canary');
   });
 
+  it('still reports missing secrets when another variable fails to parse', () => {
+    expect(problemsOf({ PORT: 'eighty' })).toEqual([
+      expect.stringContaining('PORT'),
+      expect.stringContaining('WEBHOOK_SECRET'),
+      expect.stringContaining('QUEUE_ENCRYPTION_KEY'),
+    ]);
+    expect(problemsOf({ ...base, META_ENABLED: 'true', META_PIXEL_ID: 'not-digits' })).toEqual([
+      expect.stringContaining('META_PIXEL_ID: is not a valid'),
+      'META_ACCESS_TOKEN: is required when Meta is enabled',
+    ]);
+  });
+
   it('enables a provider when its credentials are present and parses Google settings', () => {
     const config = loadConfig({
       ...base,

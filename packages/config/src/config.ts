@@ -218,11 +218,21 @@ export interface LoadOptions {
 export function loadConfig(source: NodeJS.ProcessEnv, options: LoadOptions): Config {
   const env = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${describeIssue(issue)}`);
-    throw new ConfigError([...new Set(problems)]);
+  if (parsed.success) return buildConfig(parsed.data, options);
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${describeIssue(issue)}`);
+  // Still run the cross-variable checks on everything that did parse, so one typo does not hide
+  // a missing secret: boot lists every problem at once.
+  const invalid = new Set(parsed.error.issues.map((issue) => String(issue.path[0])));
+  const rest = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([name]) => !invalid.has(name))));
+  if (rest.success) {
+    try {
+      buildConfig(rest.data, options);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems.filter((problem) => ![...invalid].some((name) => problem.startsWith(`${name}:`))));
+    }
   }
-  return buildConfig(parsed.data, options);
+  throw new ConfigError([...new Set(problems)]);
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
