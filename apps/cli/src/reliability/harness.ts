@@ -69,6 +69,10 @@ export interface PostResult {
   body: unknown;
   /** Set when the request itself failed (timeout, connection refused). */
   error?: string;
+  /** The `Retry-After` header, when present. */
+  retryAfter?: string;
+  /** When the request was sent, unix ms. */
+  sentAtMs: number;
 }
 
 interface BatchAnswer {
@@ -84,12 +88,15 @@ export class ApiClient {
   readonly acknowledged = new Set<string>();
   readonly responses: string[] = [];
   readonly statusCounts = new Map<number | string, number>();
+  /** Status (or error name) of the latest answer. */
+  lastStatus: number | string | undefined;
 
   constructor(private readonly apiUrl: string, private readonly token: string) {}
 
   /** POSTs raw bytes or text with any content type (hostile input); never throws. */
   async postRaw(path: string, body: string | Buffer | undefined, contentType: string | undefined, timeoutMs = 10_000): Promise<PostResult> {
     const started = performance.now();
+    const sentAtMs = Date.now();
     const headers: Record<string, string> = { 'x-capconnect-token': this.token };
     if (contentType !== undefined) headers['content-type'] = contentType;
     try {
@@ -101,11 +108,12 @@ export class ApiClient {
       this.count(response.status);
       let parsed: unknown;
       try { parsed = JSON.parse(text); } catch { parsed = undefined; }
-      return { status: response.status, durationMs: performance.now() - started, body: parsed };
+      const retryAfter = response.headers.get('retry-after');
+      return { status: response.status, durationMs: performance.now() - started, body: parsed, sentAtMs, ...(retryAfter !== null && { retryAfter }) };
     } catch (error) {
       const name = error instanceof Error ? `${error.name}${(error.cause as { code?: string } | undefined)?.code ? `:${(error.cause as { code: string }).code}` : ''}` : 'error';
       this.count(name);
-      return { status: 0, durationMs: performance.now() - started, body: undefined, error: name };
+      return { status: 0, durationMs: performance.now() - started, body: undefined, error: name, sentAtMs };
     }
   }
 
@@ -131,6 +139,7 @@ export class ApiClient {
   }
 
   private count(key: number | string): void {
+    this.lastStatus = key;
     this.statusCounts.set(key, (this.statusCounts.get(key) ?? 0) + 1);
   }
 }
@@ -270,6 +279,22 @@ export async function expectNoCanaries(r: ReliabilityStack, extraText: readonly 
 /** One `[measure]` line in the test output: the figures the README quotes. */
 export function report(scenario: string, figures: Record<string, unknown>): void {
   process.stdout.write(`[measure] ${scenario}: ${JSON.stringify(figures)}\n`);
+}
+
+/**
+ * Posts batches of canary events back to back (one every `intervalMs` at most) until `stop()`
+ * says so, and returns every request's result: the load under which faults are injected.
+ */
+export async function loadUntil(client: ApiClient, options: { prefix: string; batchSize: number; intervalMs: number; stop: () => boolean }): Promise<PostResult[]> {
+  const results: PostResult[] = [];
+  for (let next = 0; !options.stop(); next += options.batchSize) {
+    const began = Date.now();
+    const items = Array.from({ length: options.batchSize }, (_, i) => canaryEvent(`${options.prefix}-${next + i}`, next + i));
+    results.push(await client.postBatch(items));
+    const spent = Date.now() - began;
+    if (spent < options.intervalMs) await sleep(options.intervalMs - spent);
+  }
+  return results;
 }
 
 /** Sends `total` canary events in batches, one batch every `intervalMs`, numbered from `offset`. */
