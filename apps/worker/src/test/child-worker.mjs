@@ -1,4 +1,3 @@
-/* global process */
 // A worker process for the multi-process tests: the built worker (dist) with a test prefix and
 // short locks, so a SIGKILLed process's jobs are taken over within seconds instead of a minute.
 import { loadConfig } from '@capconnect/config';
