@@ -86,7 +86,11 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   }
 
   const workers = createWorkers(deps);
-  const metricsServer = await startMetricsServer(registry, config.metricsPort, options.host);
+  const metricsServer = await startMetricsServer(registry, config.metricsPort, options.host, {
+    // Liveness for orchestrators (the worker has no public port): the process runs; Redis state is
+    // reported but does not fail the probe, because restarting a worker cannot bring Redis back.
+    health: () => ({ service: 'worker', redis: connection.status === 'ready', providers: { meta: config.meta.enabled, google: config.google.enabled } }),
+  });
   let closing: Promise<void> | undefined;
   return {
     workers,

@@ -11,8 +11,19 @@ export interface MetricsServer {
  * Serves `GET /metrics` on its own port (SPEC §2: never on the public port), so the ingest port
  * can be exposed to the internet while metrics stay on the private network.
  */
-export async function startMetricsServer(registry: Registry, port: number, host = '0.0.0.0'): Promise<MetricsServer> {
+export async function startMetricsServer(
+  registry: Registry,
+  port: number,
+  host = '0.0.0.0',
+  options: { health?: () => Record<string, unknown> } = {},
+): Promise<MetricsServer> {
+  const { health } = options;
   const server = createServer((req, res) => {
+    // A process without a public port (the worker) answers its liveness probe here.
+    if (health && req.method === 'GET' && req.url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', ...health() }));
+      return;
+    }
     if (req.method !== 'GET' || (req.url !== '/metrics' && !req.url?.startsWith('/metrics?'))) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;

@@ -51,6 +51,19 @@ describe('metrics', () => {
       expect(ok.status).toBe(200);
       expect(await ok.text()).toContain('capconnect_redis_up 1');
       expect((await fetch(`http://127.0.0.1:${server.port}/v1/collect`)).status).toBe(404);
+      expect((await fetch(`http://127.0.0.1:${server.port}/healthz`)).status).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers /healthz beside /metrics when given a health function', async () => {
+    const registry = new Registry();
+    const server = await startMetricsServer(registry, 0, '127.0.0.1', { health: () => ({ service: 'worker', redis: true }) });
+    try {
+      const response = await fetch(`http://127.0.0.1:${server.port}/healthz`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ status: 'ok', service: 'worker', redis: true });
     } finally {
       await server.close();
     }
