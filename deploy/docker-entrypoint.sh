@@ -1,7 +1,7 @@
 #!/bin/sh
 # One image, three programs: the first argument picks which one runs, the rest are its arguments.
 #   capconnect api                 the ingest API (PORT, metrics on METRICS_PORT, default 9464)
-#   capconnect worker              a delivery worker (metrics on METRICS_PORT, default 9465; no /healthz yet)
+#   capconnect worker              a delivery worker (metrics and /healthz on METRICS_PORT, default 9465)
 #   capconnect cli <command> ...   the capconnect CLI (stats, failed list, replay, ...)
 # Anything else runs as given (e.g. `sh`), so the image stays debuggable.
 # `exec` makes node the process that receives SIGTERM from `docker stop`, so its graceful shutdown runs.

@@ -222,6 +222,10 @@ describe('the production bundle (deploy/bundle.sh, the Dockerfile build steps) s
     await waitForOk(`http://127.0.0.1:${apiPort}/healthz`, api);
     await waitForOk(`http://127.0.0.1:${apiMetricsPort}/metrics`, api);
     await waitForOk(`http://127.0.0.1:${workerMetricsPort}/metrics`, worker);
+    // The worker has no public port: its liveness probe is /healthz beside /metrics.
+    const workerHealth = await fetch(`http://127.0.0.1:${workerMetricsPort}/healthz`);
+    expect(workerHealth.status).toBe(200);
+    expect(await workerHealth.json()).toMatchObject({ status: 'ok', service: 'worker' });
     // The processes run the bundle's code, not the workspace's.
     for (const service of [api, worker]) {
       const commandLine = readFileSync(`/proc/${String(service.child.pid)}/cmdline`, 'utf8').split('\0').join(' ');
@@ -265,29 +269,4 @@ describe('the production bundle (deploy/bundle.sh, the Dockerfile build steps) s
     expect(afterStop.status).toBe(1);
     expect(afterStop.output).toMatch(/api did not answer/);
   }, 60_000);
-
-  // KNOWN GAP (issue 6: "api and worker start and serve /healthz"; deploy/docker-entrypoint.sh and the
-  // Dockerfile say the worker serves /healthz on METRICS_PORT): the worker's metrics server
-  // (packages/telemetry startMetricsServer) answers only /metrics and 404s /healthz, which is why the
-  // image's HEALTHCHECK (bin/healthcheck.mjs) falls back to /metrics. This test pins that behaviour so
-  // the day the worker gains /healthz it fails: then assert 200 here and drop the fallback.
-  it('KNOWN GAP: the worker answers 404 on /healthz (metrics only); the HEALTHCHECK falls back to /metrics', async () => {
-    if (!redis || !sandbox) throw new Error('not set up');
-    const metricsPort = await freeLocalPort();
-    const env = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_ENV: 'production', LOG_LEVEL: 'warn', REDIS_URL: redis.url,
-      WEBHOOK_SECRET: `bundle-${generateKeyText().slice(0, 24)}`, QUEUE_ENCRYPTION_KEY: generateKeyText(),
-      METRICS_PORT: String(metricsPort), ...sandboxEnv(sandbox),
-    };
-    const worker = startService('worker', ['worker'], env);
-    services.push(worker);
-    try {
-      await waitForOk(`http://127.0.0.1:${metricsPort}/metrics`, worker);
-      expect((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status).toBe(404);
-      expect(await runProgram(process.execPath, [join(bundle, 'bin/healthcheck.mjs'), 'worker'], env)).toEqual({ status: 0, output: '' });
-    } finally {
-      worker.child.kill('SIGTERM');
-      expect(await worker.exited).toBe(0);
-    }
-  }, 30_000);
 });
