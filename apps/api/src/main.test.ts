@@ -1,21 +1,16 @@
-import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { freePort, freshPrefix, testRedisUrl } from '@capconnect/testkit';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SECRET, purchase, testEnv } from './test/harness.js';
 
 /**
- * The production entry point, `node apps/api/dist/main.js`, as an operator runs it: built by turbo
- * (cached when nothing changed), configured only by environment variables.
+ * The production entry point, `node apps/api/dist/main.js`, as an operator runs it (built once for
+ * the whole run by the test global setup), configured only by environment variables.
  */
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const mainJs = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
-beforeAll(async () => {
-  await promisify(execFile)('npx', ['turbo', 'run', 'build', '--filter=@capconnect/api', '--output-logs=errors-only'], { cwd: root, timeout: 120_000 });
-}, 180_000);
 
 function run(env: Record<string, string>): { child: ChildProcessByStdio<null, Readable, Readable>; output: () => string; exited: Promise<number | null> } {
   let output = '';

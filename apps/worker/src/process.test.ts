@@ -5,12 +5,11 @@ import { createKeyring, generateKeyText } from '@capconnect/core';
 import { Producer, createRedisConnection } from '@capconnect/queue';
 import { SANDBOX_DEFAULTS, startSandbox, type Sandbox } from '@capconnect/sandbox';
 import { freshPrefix, testRedisUrl } from '@capconnect/testkit';
-import { execFileSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { metaEvent } from './test/harness.js';
 
 /**
- * Real processes: the built worker (`pnpm --filter @capconnect/worker... build`) in child
+ * Real processes: the built worker (built once per run by the test global setup) in child
  * processes sharing one Redis queue, killed with SIGKILL or stopped with SIGTERM.
  */
 
@@ -21,7 +20,6 @@ let sandbox: Sandbox;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  execFileSync('pnpm', ['--filter', '@capconnect/worker...', 'build'], { cwd: root, stdio: 'ignore', timeout: 120_000 });
   sandbox = await startSandbox({ port: 0 });
 }, 150_000);
 afterAll(async () => { await sandbox.close(); });
