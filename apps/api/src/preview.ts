@@ -1,5 +1,7 @@
-import { jobIdFor } from '@capconnect/queue';
+import type { Config } from '@capconnect/config';
 import type { PreparedEvent } from '@capconnect/core';
+import { buildGoogleRow, buildMetaEvent } from '@capconnect/providers';
+import { jobIdFor } from '@capconnect/queue';
 import type { RequestHandler } from 'express';
 import { parseJsonBody } from './body.js';
 import type { AppDeps } from './deps.js';
@@ -21,6 +23,34 @@ function maskMatch(match: object): Record<string, string> {
  */
 export function previewOf(prepared: PreparedEvent): Record<string, unknown> {
   return { ...prepared, match: maskMatch(prepared.match) };
+}
+
+/** Every plain value of the match fields (customData included), to recognise them in a payload. */
+function plainValues(value: unknown, into = new Set<string>()): Set<string> {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') into.add(String(value));
+  else if (Array.isArray(value)) for (const item of value) plainValues(item, into);
+  else if (value !== null && typeof value === 'object') for (const item of Object.values(value)) plainValues(item, into);
+  return into;
+}
+
+function maskValues(value: unknown, secrets: ReadonlySet<string>): unknown {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return secrets.has(String(value)) ? SEALED : value;
+  if (Array.isArray(value)) return value.map((item) => maskValues(item, secrets));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, maskValues(item, secrets)]));
+  return value;
+}
+
+/**
+ * The exact provider payload for one prepared event (a Meta `data[]` element, a Google click
+ * conversion or adjustment row), built by the same code the workers use, with every value that
+ * comes from a match field replaced by `[sealed]`: the integrator sees the structure and the
+ * digests, and the preview sends no personal data back.
+ */
+export function providerPayloadOf(prepared: PreparedEvent, config: Pick<Config, 'google'>): unknown {
+  const payload = prepared.provider === 'meta'
+    ? buildMetaEvent(prepared)
+    : buildGoogleRow(prepared, { customerId: config.google.customerId || '0', timeZone: config.google.timeZone });
+  return maskValues(payload, plainValues(prepared.match));
 }
 
 /**
@@ -46,7 +76,12 @@ export function previewHandler(deps: AppDeps): RequestHandler {
     }
     res.status(200).json({
       eventId,
-      destinations: prepared.map((event) => ({ provider: event.provider, jobId: jobIdFor(event.provider, eventId), job: previewOf(event) })),
+      destinations: prepared.map((event) => ({
+        provider: event.provider,
+        jobId: jobIdFor(event.provider, eventId),
+        payload: providerPayloadOf(event, deps.config),
+        job: previewOf(event),
+      })),
       skipped,
       warnings,
     });

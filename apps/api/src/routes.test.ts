@@ -35,7 +35,7 @@ describe('POST /v1/preview', () => {
     const res = await post(h, '/v1/preview', purchase('p-1', { event: { fbc: 'fb.1.1700000000000.IwAR-preview' } }));
     expect(res.status).toBe(200);
     expect(res.body.eventId).toBe('p-1');
-    const [meta, google] = res.body.destinations!;
+    const [meta, google] = res.body.destinations! as { provider: string; payload: Record<string, unknown>; job: { userData: { em: string[] } } }[];
     expect(meta).toMatchObject({ provider: 'meta', jobId: jobIdFor('meta', 'p-1') });
     expect(meta?.job).toMatchObject({
       provider: 'meta',
@@ -44,6 +44,12 @@ describe('POST /v1/preview', () => {
       match: { clientIpAddress: SEALED, clientUserAgent: SEALED, fbc: SEALED, eventSourceUrl: SEALED },
     });
     expect(google?.job).toMatchObject({ provider: 'google', mode: 'click', conversionActionId: '111', match: { gclid: SEALED } });
+    // The exact provider payloads, built by the workers' own builders, match fields masked.
+    expect(meta?.payload).toMatchObject({
+      event_name: 'Purchase', event_id: 'p-1', action_source: 'website', event_source_url: SEALED,
+      user_data: { em: meta?.job.userData.em, client_ip_address: SEALED, client_user_agent: SEALED, fbc: SEALED },
+    });
+    expect(google?.payload).toMatchObject({ gclid: SEALED, conversionAction: expect.stringMatching(/\/conversionActions\/111$/) as string });
     expect(res.text).not.toMatch(/alice@example|203\.0\.113\.7|IwAR-preview|Cj0KCQ-test|shop\.example\.com|Mozilla/);
     expect(await h.producer.queues.meta.count()).toBe(0);
     expect(await h.producer.queues.google.count()).toBe(0);

@@ -106,6 +106,12 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}) 
   });
 
   for (const provider of PROVIDER_LABELS) providerBlocked.set({ provider }, 0);
+  // Known label sets start at 0, so rate() sees the first event of each (a series born at 1 has
+  // no earlier sample to rise from) and dashboards show 0 rather than "no data".
+  for (const outcome of ['queued', 'duplicate', 'invalid', 'skipped', 'unavailable']) ingestEvents.inc({ outcome }, 0);
+  for (const provider of PROVIDER_LABELS) {
+    for (const outcome of ['sent', 'retried', 'failed', 'expired']) dispatchEvents.inc({ provider, outcome }, 0);
+  }
   redisUp.set(1);
 
   return {

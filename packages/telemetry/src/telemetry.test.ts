@@ -17,6 +17,8 @@ describe('metrics', () => {
       expect(text).toContain(`# HELP ${name} `);
     }
     expect(text).toContain('capconnect_ingest_events_total{outcome="queued"} 1');
+    expect(text).toContain('capconnect_ingest_events_total{outcome="unavailable"} 0');
+    expect(text).toContain('capconnect_dispatch_events_total{provider="google",outcome="expired"} 0');
   });
 
   it('exposes no gauge whose name ends in _total (promtool check metrics)', async () => {
