@@ -2,10 +2,10 @@ import type { Config } from '@capconnect/config';
 import type { PreparedEvent } from '@capconnect/core';
 import { buildGoogleRow, buildMetaEvent } from '@capconnect/providers';
 import { jobIdFor } from '@capconnect/queue';
+import type { Logger } from '@capconnect/telemetry';
 import type { RequestHandler } from 'express';
 import { parseJsonBody } from './body.js';
 import type { AppDeps } from './deps.js';
-import { HttpError, sendError } from './errors.js';
 import { checkItem } from './ingest.js';
 import { noteEvents } from './observe.js';
 
@@ -53,37 +53,46 @@ export function providerPayloadOf(prepared: PreparedEvent, config: Pick<Config, 
   return maskValues(payload, plainValues(prepared.match));
 }
 
+/** The preview answer for one posted value: the HTTP status and body `/v1/preview` sends. */
+export function previewAnswer(input: unknown, config: Config, nowMs: number, logger: Logger): { status: number; body: Record<string, unknown> } {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { status: 400, body: { error: 'invalid_body', message: 'the body must be one JSON object' } };
+  }
+  const checked = checkItem(input, config, nowMs, logger);
+  if (checked.kind === 'invalid') {
+    return { status: 400, body: { error: 'invalid_event', message: 'the event does not match the ingest contract', issues: checked.issues } };
+  }
+  const { eventId, prepared, skipped, warnings } = checked.result;
+  if (prepared.length === 0) {
+    return { status: 422, body: { error: 'no_destination', message: 'no provider can take this event; see skipped for the reasons', eventId, skipped, warnings } };
+  }
+  return {
+    status: 200,
+    body: {
+      eventId,
+      destinations: prepared.map((event) => ({
+        provider: event.provider,
+        jobId: jobIdFor(event.provider, eventId),
+        payload: providerPayloadOf(event, config),
+        job: previewOf(event),
+      })),
+      skipped,
+      warnings,
+    },
+  };
+}
+
 /**
- * `POST /v1/preview`: the digests and routing an event would produce, per provider, with the
+ * `POST /v1/preview`: the exact provider payloads and routing an event would produce, with the
  * warnings and skips, without storing anything. Same contract and status codes as `/v1/collect`,
  * but 200 instead of 202.
  */
 export function previewHandler(deps: AppDeps): RequestHandler {
   return (req, res) => {
-    const body = parseJsonBody(req);
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new HttpError(400, 'invalid_body', 'the body must be one JSON object');
-    }
-    const checked = checkItem(body, deps.config, deps.clock(), deps.logger);
-    if (checked.kind === 'invalid') {
-      throw new HttpError(400, 'invalid_event', 'the event does not match the ingest contract', checked.issues);
-    }
-    const { eventId, prepared, skipped, warnings } = checked.result;
-    noteEvents(res, [eventId]);
-    if (prepared.length === 0) {
-      sendError(res, 422, 'no_destination', 'no provider can take this event; see skipped for the reasons', { eventId, skipped, warnings });
-      return;
-    }
-    res.status(200).json({
-      eventId,
-      destinations: prepared.map((event) => ({
-        provider: event.provider,
-        jobId: jobIdFor(event.provider, eventId),
-        payload: providerPayloadOf(event, deps.config),
-        job: previewOf(event),
-      })),
-      skipped,
-      warnings,
-    });
+    const answer = previewAnswer(parseJsonBody(req), deps.config, deps.clock(), deps.logger);
+    const eventId = answer.body.eventId;
+    if (typeof eventId === 'string') noteEvents(res, [eventId]);
+    // Errors already have the `{error, message, issues?}` shape every route answers with.
+    res.status(answer.status).json(answer.body);
   };
 }

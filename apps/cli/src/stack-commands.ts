@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { demoCommand } from './demo.js';
 import { HASHABLE_FIELDS, hashCommand } from './hash.js';
 import { startCommand } from './local-stack.js';
+import { previewCommand } from './preview.js';
 import type { Io } from './output.js';
 
 /**
@@ -28,6 +29,13 @@ export function registerStackCommands(program: Command, io: Io, env: NodeJS.Proc
     .option('--timeout <seconds>', 'how long to wait for outcomes', (value) => Number.parseInt(value, 10), 20)
     .action(async (options: { timeout: number }) => {
       setExit(await demoCommand(io, env, { cwd: process.cwd(), timeoutS: options.timeout }));
+    });
+
+  program.command('preview')
+    .description('the exact provider payloads an event would produce (sealed fields masked), without sending it')
+    .argument('[file]', 'a JSON file with one event; stdin when omitted or -')
+    .action((file: string | undefined) => {
+      setExit(previewCommand(io, env, file === undefined ? {} : { file }));
     });
 
   hash.action((options: Record<string, unknown> & { json?: boolean; defaultCountryCode: string }) => {
