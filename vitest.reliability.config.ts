@@ -10,7 +10,6 @@ export default mergeConfig(
       include: ['packages/*/src/**/*.reliability.ts', 'apps/*/src/**/*.reliability.ts', 'bench/**/*.reliability.ts'],
       testTimeout: 180_000,
       fileParallelism: false,
-      passWithNoTests: true,
     },
   }),
 );
