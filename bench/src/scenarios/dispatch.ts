@@ -126,7 +126,7 @@ export async function runDispatch(stack: Stack, options: DispatchOptions): Promi
 
 /** Scenario 5: p50/p99 delivery latency (ingest → provider acknowledgement) at a steady rate. */
 export async function runLatency(stack: Stack, options: { redisUrl: string; ratePerS: number; durationS: number }): Promise<Result[]> {
-  const worker = stack.workers[0] ?? (await stack.startWorker());
+  const worker = await stack.startWorker();
   const connection = createRedisConnection(options.redisUrl, 'producer', { commandTimeoutMs: 10_000 });
   const reader = new Producer({ connection, keyring: createKeyring(stack.env.QUEUE_ENCRYPTION_KEY ?? ''), policy: { maxAttempts: 1, completedRetentionS: 60, failedRetentionS: 60 } });
   try {
@@ -168,6 +168,8 @@ export async function runLatency(stack: Stack, options: { redisUrl: string; rate
       { scenario: '6 memory', metric: 'worker resident memory after load', unit: 'MiB', ours: summarize([workerMemory]), target: '<= 250 MB', pass: workerMemory <= 250 * 1e6 / 2 ** 20 },
     ];
   } finally {
+    worker.child.kill('SIGTERM');
+    await worker.exited;
     await reader.close();
     connection.disconnect();
   }
