@@ -22,9 +22,12 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // `pnpm test` measures the pure core and enforces its threshold (issue 2: ≥ 90% of lines);
+    // `pnpm coverage` widens the report to every package.
     coverage: {
       provider: 'v8',
-      include: ['packages/*/src/**/*.ts', 'apps/*/src/**/*.ts'],
+      reporter: ['text-summary'],
+      include: process.env.CAPCONNECT_COVERAGE_ALL === '1' ? ['packages/*/src/**/*.ts', 'apps/*/src/**/*.ts'] : ['packages/core/src/**/*.ts'],
       exclude: ['**/*.test.ts', '**/*.reliability.ts', '**/main.ts'],
       thresholds: {
         'packages/core/src/**/*.ts': { lines: 90 },
