@@ -13,6 +13,10 @@ import {
  * - `appendfsync everysec`, stop (SIGTERM: Redis flushes the AOF) and start: zero loss expected.
  * - `appendfsync always`, SIGKILL: every acknowledged write was fsynced before its reply: zero loss.
  * - `appendfsync everysec`, SIGKILL: measured and reported, not asserted as zero (see README).
+ *
+ * Delivery after a restart can take up to ~60 s: a job that Redis had moved to active when it went
+ * away, but whose worker never got the reply, waits for its lock to expire (30 s) and for the next
+ * stalled-job check (every 30 s) before it is taken again. Nothing is lost; it is only late.
  */
 
 const LOAD = { batchSize: 100, intervalMs: 100 };
@@ -91,14 +95,14 @@ describe('Redis restarts', () => {
     const started = Date.now();
     const outage = await outageUnderLoad(stack, () => stack.redis.stop(), { beforeMs: 3000, downMs: 5000, afterMs: 3000 });
     const figures = expectFastFailure(outage);
-    const drainMs = await waitForDelivery(stack, 90_000);
+    const drainMs = await waitForDelivery(stack, 120_000);
     const dedups = await expectExactlyOnce(stack);
     await expectNoCanaries(stack);
     report('Redis stop/start (everysec)', {
       ...figures, downMs: outage.upAtMs - outage.downAtMs, acknowledged: stack.client.acknowledged.size, posted: stack.client.posted.size,
       drainMs, ...dedups, totalMs: Date.now() - started,
     });
-  }, 150_000);
+  }, 180_000);
 
   it('appendfsync always, Redis SIGKILLed mid-load: zero loss of acknowledged events', async () => {
     r = await startReliabilityStack({ workers: 1, redis: { appendfsync: 'always' } });
@@ -106,14 +110,14 @@ describe('Redis restarts', () => {
     const started = Date.now();
     const outage = await outageUnderLoad(stack, () => stack.redis.kill(), { beforeMs: 3000, downMs: 3000, afterMs: 2000 });
     const figures = expectFastFailure(outage);
-    const drainMs = await waitForDelivery(stack, 90_000);
+    const drainMs = await waitForDelivery(stack, 120_000);
     const dedups = await expectExactlyOnce(stack);
     await expectNoCanaries(stack);
     report('Redis SIGKILL (always)', {
       ...figures, downMs: outage.upAtMs - outage.downAtMs, acknowledged: stack.client.acknowledged.size, posted: stack.client.posted.size,
       drainMs, ...dedups, totalMs: Date.now() - started,
     });
-  }, 150_000);
+  }, 180_000);
 
   it('appendfsync everysec, Redis SIGKILLed mid-load: the loss window, measured (a process kill keeps what reached the page cache)', async () => {
     r = await startReliabilityStack({ workers: 1, redis: { appendfsync: 'everysec' } });
@@ -136,5 +140,5 @@ describe('Redis restarts', () => {
     report('Redis SIGKILL (everysec)', {
       acknowledged: stack.client.acknowledged.size, lost: lost.length, oldestLostAckMsBeforeKill: lostAckAgeMs.length > 0 ? Math.max(...lostAckAgeMs) : null,
     });
-  }, 150_000);
+  }, 180_000);
 });
