@@ -303,7 +303,12 @@ export async function postPaced(client: ApiClient, options: { prefix: string; to
   for (let start = 0; start < options.total; start += options.batchSize) {
     const began = Date.now();
     const items = Array.from({ length: Math.min(options.batchSize, options.total - start) }, (_, i) => canaryEvent(`${options.prefix}-${offset + start + i}`, offset + start + i));
-    const result = await client.postBatch(items);
+    // Like a well-behaved integrator: a 503 means "not stored, retry after Retry-After".
+    let result = await client.postBatch(items);
+    for (let retry = 0; result.status === 503 && retry < 5; retry += 1) {
+      await sleep(Number(result.retryAfter ?? '1') * 1000);
+      result = await client.postBatch(items);
+    }
     options.onBatch?.(result);
     const spent = Date.now() - began;
     if (spent < options.intervalMs) await sleep(options.intervalMs - spent);

@@ -39,8 +39,10 @@ describe('worker crashes', () => {
     }
     await posting;
     const postedMs = Date.now() - started;
-    expect(client.statusCounts.get(202)).toBe(TOTAL / 500);
-    expect(client.acknowledged.size).toBe(TOTAL);
+    const statuses = Object.fromEntries(client.statusCounts);
+    // A 503 under CPU contention (the producer's short Redis command timeout) is allowed and retried; nothing else.
+    expect(Object.keys(statuses).filter((status) => status !== '202' && status !== '503'), JSON.stringify(statuses)).toEqual([]);
+    expect(client.acknowledged.size, JSON.stringify(statuses)).toBe(TOTAL);
 
     // Jobs held by a killed process come back after its locks expire (lockDuration 30 s) and a
     // surviving worker's stalled check (every 30 s) sees them: up to ~60 s after the last kill.
@@ -48,7 +50,7 @@ describe('worker crashes', () => {
     const dedups = await expectExactlyOnce(r);
     const scan = await expectNoCanaries(r);
     report('worker crashes', {
-      seed, events: TOTAL, kills, postedMs, drainAfterPostingMs: drainMs, totalMs: Date.now() - started,
+      seed, events: TOTAL, statuses, kills, postedMs, drainAfterPostingMs: drainMs, totalMs: Date.now() - started,
       ...dedups, metaRequests: r.sandbox.stats('meta').requests, googleRequests: r.sandbox.stats('google').requests, ...scan,
     });
   }, 240_000);
