@@ -1,5 +1,5 @@
 import { defaultServerConditions } from 'vite';
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type ViteUserConfig } from 'vitest/config';
 
 // Workspace packages export their TypeScript sources under the "@capconnect/source" condition,
 // so tests run against src/ without a build step; production resolves dist/ instead.
@@ -8,11 +8,11 @@ const conditions = ['@capconnect/source', ...defaultServerConditions];
 // CI (.ci/run) reads totals from a JSON report per run; locally only the default reporter prints.
 const reportDir = process.env.CAPCONNECT_TEST_REPORT_DIR;
 const reportName = process.env.CAPCONNECT_TEST_REPORT_NAME ?? 'unit';
-const reporters = reportDir
-  ? ['default', ['json', { outputFile: `${reportDir}/${reportName}.json` }] as [string, object]]
+const reporters: NonNullable<NonNullable<ViteUserConfig['test']>['reporters']> = reportDir
+  ? ['default', ['json', { outputFile: `${reportDir}/${reportName}.json` }]]
   : ['default'];
 
-export default defineConfig({
+export const baseConfig: ViteUserConfig = {
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: conditions } },
   test: {
@@ -34,4 +34,6 @@ export default defineConfig({
       },
     },
   },
-});
+};
+
+export default defineConfig(baseConfig);
