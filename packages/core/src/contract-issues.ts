@@ -17,6 +17,7 @@ const NAMEABLE_KEY = /^[A-Za-z_$][\w$]{0,63}$/;
 export const AUTHORED_MESSAGES: ReadonlySet<string> = new Set([
   'must not be blank',
   'must be a 3-letter ISO 4217 code',
+  'must not contain an email address (ids are not hashed)',
 ]);
 
 const TYPE_NAMES: Readonly<Record<string, string>> = {

@@ -116,6 +116,14 @@ describe('rejected input: path and fixed message', () => {
       [{ path: 'consent.adUserData', message: 'must be one of: granted, denied' }]],
     ['a bad limitedDataUse', { event: { eventName: 'Lead' }, consent: { limitedDataUse: 'yes' } },
       [{ path: 'consent.limitedDataUse', message: 'must be a boolean or an object' }]],
+    ['an email address as order id (ids travel unhashed)', { event: { eventName: 'Lead', orderId: 'order-jane.canary@example.com' } },
+      [{ path: 'event.orderId', message: 'must not contain an email address (ids are not hashed)' }]],
+    ['an email address in eventId, eventName or a content id',
+      { event: { eventName: 'x@y.io', eventId: 'CANARY@example.org', contents: [{ id: 'sku a@b.cd' }] } }, [
+        { path: 'event.eventName', message: 'must not contain an email address (ids are not hashed)' },
+        { path: 'event.eventId', message: 'must not contain an email address (ids are not hashed)' },
+        { path: 'event.contents[0].id', message: 'must not contain an email address (ids are not hashed)' },
+      ]],
   ])('%s', (_case, input, issues) => {
     expect(issuesOf(input)).toEqual(issues);
   });

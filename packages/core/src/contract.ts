@@ -38,6 +38,15 @@ const nonBlank = (max: number) =>
     .max(max)
     .refine((value) => value.trim().length > 0, { error: 'must not be blank' });
 
+const EMAIL_INSIDE = /[^\s@]+@[^\s@]+\.[^\s@]+/;
+
+/**
+ * Ids and names travel unhashed (Redis, provider payloads): an email address inside one would be
+ * plaintext personal data, and Google refuses such order ids (`ORDER_ID_CONTAINS_PII`).
+ */
+const plainId = (max: number) =>
+  nonBlank(max).refine((value) => !EMAIL_INSIDE.test(value), { error: 'must not contain an email address (ids are not hashed)' });
+
 /** Unix seconds, or an ISO 8601 date-time with `Z` or an offset; becomes unix seconds. */
 const eventTimeSchema = z.union([
   z.number().nonnegative(),
@@ -45,14 +54,14 @@ const eventTimeSchema = z.union([
 ]);
 
 const contentItemSchema = z.strictObject({
-  id: nonBlank(256),
+  id: plainId(256),
   quantity: z.number().int().positive().optional(),
   itemPrice: z.number().nonnegative().optional(),
 });
 
 export const eventSchema = z.strictObject({
-  eventName: nonBlank(256),
-  eventId: nonBlank(256).optional(),
+  eventName: plainId(256),
+  eventId: plainId(256).optional(),
   eventTime: eventTimeSchema.optional(),
   value: z.number().nonnegative().optional(),
   currency: z
@@ -60,7 +69,7 @@ export const eventSchema = z.strictObject({
     .regex(/^[A-Za-z]{3}$/, { error: 'must be a 3-letter ISO 4217 code' })
     .transform((value) => value.toUpperCase())
     .optional(),
-  orderId: nonBlank(256).optional(),
+  orderId: plainId(256).optional(),
   actionSource: z.enum(ACTION_SOURCES).optional(),
   eventSourceUrl: z.url({ protocol: /^https?$/ }).max(2048).optional(),
   // Checked by `prepareEvent` (dropped with `invalid_ip_address`), not here: a bad forwarded-for

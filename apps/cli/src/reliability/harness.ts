@@ -266,6 +266,12 @@ export function metricValue(text: string, name: string, labels: Record<string, s
 export async function expectNoCanaries(r: ReliabilityStack, extraText: readonly string[] = []): Promise<{ redisKeys: number; logBytes: number }> {
   const dump = await dumpRedis(r.redis.url, '*');
   const redisText = [...dump].flat().join('\n');
+  // Name the keys that hold a canary, with the surrounding text, so a failure says where it leaked.
+  const leaks = [...dump].flatMap(([key, value]) => findCanaries(`${key}\n${value}`, CANARY_SEARCH).map((canary) => {
+    const at = `${key}\n${value}`.toLowerCase().indexOf(canary.toLowerCase());
+    return `${key}: …${`${key}\n${value}`.slice(Math.max(0, at - 120), at + 60)}…`;
+  }));
+  expect(leaks, 'canary in Redis').toEqual([]);
   expect(findCanaries(redisText, CANARY_SEARCH), 'canary in Redis').toEqual([]);
   const secrets = [r.stack.webhookSecret, r.stack.env['QUEUE_ENCRYPTION_KEY'] ?? 'no-key'];
   const logs = r.stack.output();

@@ -31,10 +31,15 @@ const PATHS = ['/v1/collect', '/v1/collect/batch', '/v1/collect?wait=0.05', '/v1
 
 const hostileKey = fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '', 'a.b', '[0]', 'emial');
 const weirdScalar = fc.oneof(
-  fc.constantFrom('NaN', 'Infinity', '-Infinity', '1e400', '-0', 'null', '0x10', ' 42 ', '4980', '', '\u0000', '\ud800', CANARIES.email, CANARIES.phones[0]),
+  fc.constantFrom('NaN', 'Infinity', '-Infinity', '1e400', '-0', 'null', '0x10', ' 42 ', '4980', '', '\u0000', '\ud800'),
   fc.double(), fc.integer(), fc.boolean(), fc.constant(null), fc.string({ unit: 'binary', maxLength: 40 }), fc.constant(Number.MAX_SAFE_INTEGER * 1000),
 );
 const anyValue = fc.oneof({ maxDepth: 3 }, weirdScalar, fc.jsonValue({ maxDepth: 3 }), fc.array(weirdScalar, { maxLength: 10 }));
+// Canary values go where personal data belongs (customer fields): an advertiser who puts a phone
+// number into orderId has put personal data into an unhashed id, which CapConnect cannot tell
+// from a numeric order id (email addresses in ids are refused by the contract).
+const customerScalar = fc.oneof(weirdScalar, fc.constantFrom(CANARIES.email, ...CANARIES.phones));
+const anyCustomerValue = fc.oneof({ maxDepth: 3 }, customerScalar, fc.jsonValue({ maxDepth: 3 }), fc.array(customerScalar, { maxLength: 10 }));
 const SECTIONS = {
   '': ['customer', 'event', 'consent', 'destinations'],
   customer: ['email', 'phone', 'firstName', 'lastName', 'gender', 'dateOfBirth', 'city', 'state', 'zip', 'country', 'streetAddress', 'externalId'],
@@ -46,7 +51,11 @@ const SECTIONS = {
 /** A valid canary event with some fields replaced by hostile values, or hostile keys added. */
 const mutatedEvent = fc.record({
   id: fc.string({ minLength: 1, maxLength: 12 }),
-  mutations: fc.array(fc.tuple(fc.constantFrom('', 'customer', 'event', 'consent'), fc.oneof(fc.constantFrom(...Object.values(SECTIONS).flat()), hostileKey), anyValue), { maxLength: 4 }),
+  mutations: fc.array(
+    fc.constantFrom('', 'customer', 'event', 'consent').chain((section) =>
+      fc.tuple(fc.constant(section), fc.oneof(fc.constantFrom(...Object.values(SECTIONS).flat()), hostileKey), section === 'customer' ? anyCustomerValue : anyValue)),
+    { maxLength: 4 },
+  ),
 }).map(({ id, mutations }) => {
   const event = canaryEvent(`fuzz-${id}`, 1);
   for (const [section, key, value] of mutations) {
