@@ -42,8 +42,16 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
   const metrics = createMetrics(registry);
   const connection = createRedisConnection(config.redisUrl, 'worker', { connectionName: 'capconnect-worker' });
   let evictionChecked = false;
-  connection.on('error', (error: unknown) => { logger.warn({ code: (error as { code?: unknown }).code }, 'redis connection error'); });
+  let redisReady = false;
+  connection.on('error', (error: unknown) => {
+    // Once per outage, not once per reconnect attempt; the error code only (no URL, no password).
+    if (!redisReady) return;
+    redisReady = false;
+    metrics.redisUp.set(0);
+    logger.warn({ code: (error as { code?: unknown }).code }, 'redis connection lost; jobs wait until it is back');
+  });
   connection.on('ready', () => {
+    redisReady = true;
     metrics.redisUp.set(1);
     if (evictionChecked) return;
     evictionChecked = true;
@@ -58,6 +66,8 @@ export async function startWorker(config: Config, logger: Logger, options: Worke
     metrics,
     logger,
     retry: { baseDelayMs: config.retry.baseDelayMs, maxDelayMs: config.retry.maxDelayMs },
+    lockDurationMs: config.workerLockDurationMs,
+    stalledIntervalMs: config.workerStalledIntervalMs,
     concurrency: config.workerConcurrency,
     batchLingerMs: config.batchLingerMs,
     ...(options.prefix !== undefined && { prefix: options.prefix }),

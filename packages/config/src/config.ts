@@ -79,6 +79,10 @@ export interface Config {
   /** Jobs each worker process holds at once per queue, default 1000 (enough to fill batches). */
   workerConcurrency: number;
   shutdownTimeoutMs: number;
+  /** BullMQ job lock, in ms (default 30000): a crashed worker's jobs are taken over after it expires. */
+  workerLockDurationMs: number;
+  /** How often workers look for stalled jobs, in ms (default 30000). */
+  workerStalledIntervalMs: number;
   metricsPort: number;
   logLevel: LogLevel;
   /** How long a delivered job (and its outcome) stays readable, default 86400 s. */
@@ -158,6 +162,8 @@ const envSchema = z.object({
   BATCH_LINGER_MS: int(0, 60_000).default(100),
   WORKER_CONCURRENCY: int(1, 100_000).default(1000),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(25_000),
+  WORKER_LOCK_DURATION_MS: int(1000, 600_000).default(30_000),
+  WORKER_STALLED_INTERVAL_MS: int(1000, 600_000).default(30_000),
   METRICS_PORT: int(0, 65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   COMPLETED_RETENTION_S: int(0, 365 * 86_400).default(86_400),
@@ -332,6 +338,8 @@ function buildConfig(env: Env, options: LoadOptions): Config {
     batchLingerMs: env.BATCH_LINGER_MS,
     workerConcurrency: env.WORKER_CONCURRENCY,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    workerLockDurationMs: env.WORKER_LOCK_DURATION_MS,
+    workerStalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
     metricsPort: env.METRICS_PORT ?? DEFAULT_METRICS_PORT[options.service],
     logLevel: env.LOG_LEVEL,
     completedRetentionS: env.COMPLETED_RETENTION_S,

@@ -162,7 +162,13 @@ export async function startReliabilityStack(options: { workers: number; env?: Re
   const redis = await startPrivateRedis(options.redis ?? {});
   let stack: Stack;
   try {
-    stack = await startStack({ redisUrl: redis.url, workers: options.workers, env: { SHUTDOWN_TIMEOUT_MS: '5000', ...options.env } });
+    stack = await startStack({ redisUrl: redis.url, workers: options.workers, env: {
+      SHUTDOWN_TIMEOUT_MS: '5000',
+      // A killed worker's jobs are taken over within seconds instead of the production 30 s.
+      WORKER_LOCK_DURATION_MS: '5000',
+      WORKER_STALLED_INTERVAL_MS: '2000',
+      ...options.env,
+    } });
   } catch (error) {
     await redis.dispose();
     throw error;
