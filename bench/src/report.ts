@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import type { Summary } from './stats.js';
@@ -51,7 +51,18 @@ export function formatResults(results: readonly Result[]): string {
   return [header, ...rows].map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ')).join('\n');
 }
 
-export function writeResults(path: string, results: readonly Result[], extra: Record<string, unknown>): void {
+/**
+ * Writes the results file. With `keepOthers` (a partial run, `--only`), results of scenarios that
+ * were not rerun are kept from the previous file, so latest.json stays complete.
+ */
+export function writeResults(path: string, results: readonly Result[], extra: Record<string, unknown>, keepOthers = false): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify({ date: new Date().toISOString(), machine: machine(), ...extra, results }, null, 2)}\n`);
+  let kept: Result[] = [];
+  if (keepOthers && existsSync(path)) {
+    const previous = JSON.parse(readFileSync(path, 'utf8')) as { results?: Result[] };
+    const rerun = new Set(results.map((result) => result.scenario));
+    kept = (previous.results ?? []).filter((result) => !rerun.has(result.scenario));
+  }
+  const all = [...kept, ...results].sort((a, b) => a.scenario.localeCompare(b.scenario, 'en', { numeric: true }));
+  writeFileSync(path, `${JSON.stringify({ date: new Date().toISOString(), machine: machine(), ...extra, results: all }, null, 2)}\n`);
 }

@@ -56,7 +56,7 @@ if ([2, 3, 4, 5].some(wanted)) {
 
 process.stdout.write(`${formatResults(results)}\n`);
 const path = fileURLToPath(new URL('../results/latest.json', import.meta.url));
-writeResults(path, results, { quick, errors, note: 'ratio = ours / baseline, medians of alternating rounds' });
+writeResults(path, results, { quick, errors, note: 'ratio = ours / baseline, medians of alternating rounds' }, only !== undefined);
 log(`written: ${path}`);
 const failed = results.filter((result) => result.pass === false);
 if (errors.length > 0) {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { createKeyring, parseIngestItem, prepareEvent, type PreparedEvent } from '@capconnect/core';
-import { Producer, createRedisConnection, type DeliveryOutcome } from '@capconnect/queue';
+import { Producer, createRedisConnection, jobIdFor, type DeliveryOutcome } from '@capconnect/queue';
 import type { Stack, StackProcess } from '@capconnect/cli';
 import { residentMemoryMiB, startBenchProcess } from '../processes.js';
 import type { Result } from '../report.js';
@@ -151,11 +151,14 @@ export async function runLatency(stack: Stack, options: { redisUrl: string; rate
     // Let the tail drain, then read each delivered job's outcome: sentAt − ingestedAt.
     await until(async () => (await reader.queues.meta.getJobCounts('waiting', 'active', 'delayed')).waiting === 0, 60_000);
     await sleep(500);
+    // Read back exactly the jobs this scenario posted (earlier scenarios' completed jobs are kept too).
     const latencies: number[] = [];
-    const completed = await reader.queues.meta.getCompleted(0, -1);
-    for (const job of completed) {
-      const outcome = job.returnvalue as DeliveryOutcome | undefined;
-      if (outcome && job.timestamp >= startedAt) latencies.push(outcome.sentAt - job.data.ingestedAt);
+    for (let start = 0; start < ids.length; start += 500) {
+      const jobs = await Promise.all(ids.slice(start, start + 500).map((id) => reader.queues.meta.getJob(jobIdFor('meta', id))));
+      for (const job of jobs) {
+        const outcome = job?.returnvalue as DeliveryOutcome | undefined;
+        if (job && outcome && job.timestamp >= startedAt) latencies.push(outcome.sentAt - job.data.ingestedAt);
+      }
     }
     const p50 = quantile(latencies, 0.5);
     const p99 = quantile(latencies, 0.99);
