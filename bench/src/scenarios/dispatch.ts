@@ -43,6 +43,11 @@ async function fill(producer: Producer, count: number): Promise<void> {
   }
 }
 
+/** Empties the stack's queues: the ingest scenarios leave their (undelivered) jobs behind. */
+async function emptyQueues(producer: Producer): Promise<void> {
+  await Promise.all(Object.values(producer.queues).map((queue) => queue.obliterate({ force: true })));
+}
+
 async function until(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -60,6 +65,8 @@ export async function runDispatch(stack: Stack, options: DispatchOptions): Promi
   const producer = new Producer({ connection, keyring, policy });
   const noopProducer = new Producer({ connection, keyring, policy, prefix: '{bench-noop}' });
   await producer.awaitReady(5000);
+  await emptyQueues(producer);
+  await emptyQueues(noopProducer);
   const ours: number[] = [];
   const baseline: number[] = [];
   const requestsPer1000: number[] = [];
@@ -126,11 +133,12 @@ export async function runDispatch(stack: Stack, options: DispatchOptions): Promi
 
 /** Scenario 5: p50/p99 delivery latency (ingest → provider acknowledgement) at a steady rate. */
 export async function runLatency(stack: Stack, options: { redisUrl: string; ratePerS: number; durationS: number }): Promise<Result[]> {
-  const worker = await stack.startWorker();
   const connection = createRedisConnection(options.redisUrl, 'producer', { commandTimeoutMs: 10_000 });
   const reader = new Producer({ connection, keyring: createKeyring(stack.env.QUEUE_ENCRYPTION_KEY ?? ''), policy: { maxAttempts: 1, completedRetentionS: 60, failedRetentionS: 60 } });
+  await reader.awaitReady(5000);
+  await emptyQueues(reader);
+  const worker = await stack.startWorker();
   try {
-    await reader.awaitReady(5000);
     const startedAt = Date.now();
     const ids: string[] = [];
     await autocannon({
