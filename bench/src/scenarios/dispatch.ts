@@ -73,11 +73,15 @@ export async function runDispatch(stack: Stack, options: DispatchOptions): Promi
   let worker: StackProcess | undefined;
   try {
     for (let round = 0; round < options.rounds; round += 1) {
-      // Ours: a full queue, then one worker process; the clock stops when the sandbox has them all.
+      // Ours: a full, paused queue and a started, idle worker process; the clock runs from resume
+      // until the sandbox has them all (process boot is not dispatch throughput, for either side).
       await fill(producer, options.events);
+      await producer.queues.meta.pause();
+      worker = await stack.startWorker();
+      await until(async () => (await producer.queues.meta.getWorkersCount()) >= 1, 30_000);
       const before = sandbox.control.stats('meta');
       const started = performance.now();
-      worker = await stack.startWorker();
+      await producer.queues.meta.resume();
       await until(() => sandbox.control.stats('meta').accepted - before.accepted >= options.events, 120_000);
       ours.push(options.events / ((performance.now() - started) / 1000));
       const after = sandbox.control.stats('meta');
@@ -88,8 +92,11 @@ export async function runDispatch(stack: Stack, options: DispatchOptions): Promi
 
       // Baseline: the same number of jobs drained by a no-op BullMQ worker process.
       await fill(noopProducer, options.events);
-      const noopStarted = performance.now();
+      await noopProducer.queues.meta.pause();
       const noop = await startBenchProcess('noop-worker', { REDIS_URL: options.redisUrl, BENCH_PREFIX: '{bench-noop}', BENCH_QUEUE: 'meta', WORKER_CONCURRENCY: stack.env.WORKER_CONCURRENCY ?? '1000' });
+      await until(async () => (await noopProducer.queues.meta.getWorkersCount()) >= 1, 30_000);
+      const noopStarted = performance.now();
+      await noopProducer.queues.meta.resume();
       await until(async () => {
         const counts = await noopProducer.queues.meta.getJobCounts('waiting', 'active', 'delayed');
         return (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) === 0;
