@@ -3,6 +3,7 @@
 #   capconnect api                 the ingest API (PORT, metrics on METRICS_PORT, default 9464)
 #   capconnect worker              a delivery worker (metrics and /healthz on METRICS_PORT, default 9465)
 #   capconnect cli <command> ...   the capconnect CLI (stats, failed list, replay, ...)
+#   capconnect sandbox [flags]     the sandbox Meta/Google/OAuth servers (port 4010, all interfaces)
 # Anything else runs as given (e.g. `sh`), so the image stays debuggable.
 # `exec` makes node the process that receives SIGTERM from `docker stop`, so its graceful shutdown runs.
 set -eu
@@ -17,8 +18,12 @@ case "$service" in
     shift
     exec node "$here/$service/dist/main.js" "$@"
     ;;
+  sandbox)
+    shift
+    exec node "$here/cli/node_modules/@capconnect/sandbox/dist/main.js" --host 0.0.0.0 "$@"
+    ;;
   help | -h | --help)
-    sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
     ;;
   *)
     exec "$@"

@@ -269,4 +269,16 @@ describe('the production bundle (deploy/bundle.sh, the Dockerfile build steps) s
     expect(afterStop.status).toBe(1);
     expect(afterStop.output).toMatch(/api did not answer/);
   }, 60_000);
+
+  it('runs the sandbox providers from the same image entry point (docker-compose.sandbox.yml)', async () => {
+    const port = await freeLocalPort();
+    const sandboxService = startService('sandbox', ['sandbox', '--port', String(port)], { PATH: process.env.PATH ?? '' });
+    try {
+      await waitForOk(`http://127.0.0.1:${port}/__control/state?events=false`, sandboxService);
+      expect(sandboxService.output()).toContain('sandbox listening');
+    } finally {
+      sandboxService.child.kill('SIGTERM');
+    }
+    expect(await sandboxService.exited).toBe(0);
+  }, 30_000);
 });
