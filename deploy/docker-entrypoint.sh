@@ -14,9 +14,15 @@ if [ $# -eq 0 ]; then
 fi
 service=$1
 case "$service" in
-  api | worker | cli)
+  api | worker)
     shift
-    exec node "$here/$service/dist/main.js" "$@"
+    # Same flags as the local stack (apps/cli/src/stack.ts SERVICE_NODE_FLAGS): a small young
+    # generation keeps resident memory near 135 MiB under load at no measured throughput cost.
+    exec node --max-semi-space-size=4 "$here/$service/dist/main.js" "$@"
+    ;;
+  cli)
+    shift
+    exec node "$here/cli/dist/main.js" "$@"
     ;;
   sandbox)
     shift

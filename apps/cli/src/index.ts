@@ -1,3 +1,3 @@
 export { runCli } from './cli.js';
-export { freeLocalPort, sandboxEnv, servicePath, startStack, StackStartError, type Stack, type StackOptions, type StackProcess } from './stack.js';
+export { SERVICE_NODE_FLAGS, freeLocalPort, sandboxEnv, servicePath, startStack, StackStartError, type Stack, type StackOptions, type StackProcess } from './stack.js';
 export type { Io } from './output.js';

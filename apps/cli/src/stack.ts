@@ -61,6 +61,13 @@ export class StackStartError extends Error {
 
 const require = createRequire(import.meta.url);
 
+/**
+ * Node flags the services run with, here and in the image (deploy/docker-entrypoint.sh: keep the
+ * two in step). A 4 MB young-generation semi-space keeps the api's resident memory near 135 MiB under
+ * sustained load instead of ~220 MiB, with no measurable throughput cost (pnpm bench, scenario 6).
+ */
+export const SERVICE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
+
 /** Path of a service's built entry point; tells the user to build when it is missing. */
 export function servicePath(service: 'api' | 'worker'): string {
   try {
@@ -135,7 +142,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   const launch = async (name: string, service: 'api' | 'worker', extra: Record<string, string>): Promise<StackProcess> => {
     const metricsPort = await freeLocalPort();
-    const child = spawn(process.execPath, [servicePath(service)], {
+    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, servicePath(service)], {
       env: { ...pickBaseEnv(), ...env, ...extra, METRICS_PORT: String(metricsPort) },
       stdio: options.output === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'],
     });
