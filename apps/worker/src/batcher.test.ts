@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { Batcher } from './batcher.js';
 
-function recorder(delayMs = 0) {
+function recorder(delayMs = 0, extra: { maxSize?: number; maxLingerMs?: number; canGrow?: () => boolean } = {}) {
   const batches: number[][] = [];
   const batcher = new Batcher<number, string>({
-    maxSize: 3,
+    maxSize: extra.maxSize ?? 3,
     lingerMs: 30,
+    ...(extra.maxLingerMs !== undefined && { maxLingerMs: extra.maxLingerMs }),
+    ...(extra.canGrow !== undefined && { canGrow: extra.canGrow }),
     flush: async (items) => {
       batches.push(items);
       await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -42,5 +44,77 @@ describe('Batcher', () => {
     expect(Date.now() - started).toBeLessThan(200);
     expect(batches).toEqual([[1, 2]]);
     await expect(Promise.all(pending)).resolves.toEqual(['r1', 'r2']);
+  });
+
+  describe('while a backlog drains (maxLingerMs > lingerMs)', () => {
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    /** Submits `count` items, one every `everyMs`, like a worker fetching a backlog slower than maxSize per linger. */
+    async function trickle(batcher: Batcher<number, string>, count: number, everyMs: number, onItem?: (index: number) => void) {
+      const pending: Promise<string>[] = [];
+      for (let index = 0; index < count; index += 1) {
+        pending.push(batcher.submit(index));
+        onItem?.(index);
+        await sleep(everyMs);
+      }
+      return Promise.all(pending);
+    }
+
+    it('keeps a growing batch open past the linger until it is full', async () => {
+      const { batches, batcher } = recorder(0, { maxSize: 10, maxLingerMs: 300 });
+      // 10 items at one per 8 ms take ~80 ms: more than two 30 ms lingers.
+      const results = await trickle(batcher, 10, 8);
+      expect(results).toHaveLength(10);
+      expect(batches.map((batch) => batch.length)).toEqual([10]);
+    });
+
+    it('falls back to the plain linger once the source ran dry', async () => {
+      const { batches, batcher } = recorder(0, { maxSize: 10, maxLingerMs: 300 });
+      const started = performance.now();
+      await trickle(batcher, 3, 1, (index) => { if (index === 2) batcher.noteDrained(); });
+      expect(batches).toEqual([[0, 1, 2]]);
+      expect(performance.now() - started).toBeLessThan(150);
+    });
+
+    it('waits for a backlog that has not reached it yet (a worker still prefetching)', async () => {
+      const { batches, batcher } = recorder(0, { maxSize: 4, maxLingerMs: 300 });
+      const first = batcher.submit(1);
+      await sleep(100); // three lingers with one item, the source not yet dry
+      const rest = [batcher.submit(2), batcher.submit(3), batcher.submit(4)];
+      await Promise.all([first, ...rest]);
+      expect(batches).toEqual([[1, 2, 3, 4]]);
+    });
+
+    it('stops waiting when the source cannot hand over more (every slot taken)', async () => {
+      const { batches, batcher } = recorder(0, { maxSize: 10, maxLingerMs: 3000, canGrow: () => false });
+      const started = performance.now();
+      await Promise.all([batcher.submit(1), batcher.submit(2)]);
+      expect(batches).toEqual([[1, 2]]);
+      expect(performance.now() - started).toBeLessThan(200);
+    });
+
+    it('never waits longer than maxLingerMs', async () => {
+      const { batches, batcher } = recorder(0, { maxSize: 1000, maxLingerMs: 90 });
+      const started = performance.now();
+      const first = batcher.submit(0);
+      const more = trickle(batcher, 30, 5);
+      await first;
+      const waited = performance.now() - started;
+      expect(waited).toBeGreaterThanOrEqual(55);
+      expect(waited).toBeLessThan(90 + 60);
+      await more;
+      expect(batches.flat()).toHaveLength(31);
+      expect(batches.length).toBeGreaterThanOrEqual(2);
+    });
+  });
+
+  it('keeps the plain linger when no maxLingerMs is set', async () => {
+    const { batches, batcher } = recorder(0, { maxSize: 100 });
+    const pending: Promise<string>[] = [];
+    for (let index = 0; index < 10; index += 1) {
+      pending.push(batcher.submit(index));
+      await new Promise((resolve) => setTimeout(resolve, 8));
+    }
+    await Promise.all(pending);
+    expect(batches.length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -4,6 +4,15 @@
  * arrived, whichever comes first. Each submitter awaits its own item's result, so every BullMQ
  * job keeps its own outcome while many jobs share one request. While a submitter waits, BullMQ
  * keeps renewing that job's lock, so a lock never expires mid-batch.
+ *
+ * Backlog: while the source is draining a backlog (the queue has not run dry since the batch
+ * opened, see `noteDrained`), the linger is extended one `lingerMs` at a time, up to
+ * `maxLingerMs`. A backlog then goes out in full batches: a worker that fetches fewer than
+ * `maxSize` jobs per linger would otherwise cut it into partial ones, and a BullMQ worker that
+ * starts on a backlog prefetches up to its concurrency before it hands most jobs over, which
+ * would send the first job alone. Live traffic keeps running the queue dry, so it keeps the
+ * plain linger and its latency. The extension also stops when the source cannot hand over more
+ * (`canGrow`: a worker whose every concurrency slot holds a job fetches nothing new).
  */
 
 export interface BatcherOptions<Item, Result> {
@@ -15,6 +24,10 @@ export interface BatcherOptions<Item, Result> {
   flush: (items: Item[]) => Promise<Result[]>;
   /** The result every item of a batch gets when `flush` throws. */
   onError: (error: unknown) => Result;
+  /** Longest wait of a batch while a backlog drains, in ms (default `lingerMs`: no extension). */
+  maxLingerMs?: number;
+  /** False while the source cannot hand over more items until some finish. Default: always true. */
+  canGrow?: () => boolean;
 }
 
 interface Pending<Item, Result> {
@@ -26,18 +39,33 @@ export class Batcher<Item, Result> {
   private open: Pending<Item, Result>[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly maxLingerMs: number;
+  /** When the open batch got its first item (performance.now()). */
+  private openedAt = 0;
+  /** The source ran dry since the open batch began: no backlog, plain linger. */
+  private drainedSinceOpen = true;
 
   constructor(private readonly options: BatcherOptions<Item, Result>) {
     if (options.maxSize < 1) throw new RangeError('maxSize must be at least 1');
+    this.maxLingerMs = options.maxLingerMs ?? options.lingerMs;
   }
 
   /** Adds an item to the open batch; resolves with its own result (never rejects). */
   submit(item: Item): Promise<Result> {
     return new Promise<Result>((resolve) => {
+      if (this.open.length === 0) {
+        this.openedAt = performance.now();
+        this.drainedSinceOpen = false;
+      }
       this.open.push({ item, resolve });
       if (this.open.length >= this.options.maxSize) this.flushOpen();
-      else this.timer ??= setTimeout(() => { this.flushOpen(); }, this.options.lingerMs);
+      else this.timer ??= setTimeout(() => { this.lingerOver(); }, this.options.lingerMs);
     });
+  }
+
+  /** The source found nothing more to hand over (BullMQ's `drained`): the open batch waits no longer than `lingerMs`. */
+  noteDrained(): void {
+    this.drainedSinceOpen = true;
   }
 
   /** Items waiting in the open batch. */
@@ -49,6 +77,17 @@ export class Batcher<Item, Result> {
   async drain(): Promise<void> {
     this.flushOpen();
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  private lingerOver(): void {
+    this.timer = undefined;
+    const waitedMs = performance.now() - this.openedAt;
+    const canGrow = this.options.canGrow?.() ?? true;
+    if (!this.drainedSinceOpen && canGrow && waitedMs + this.options.lingerMs <= this.maxLingerMs) {
+      this.timer = setTimeout(() => { this.lingerOver(); }, this.options.lingerMs);
+      return;
+    }
+    this.flushOpen();
   }
 
   private flushOpen(): void {

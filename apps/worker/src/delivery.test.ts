@@ -81,6 +81,25 @@ describe('end to end: producer → Redis → worker → sandbox', () => {
     process.stdout.write(`[measure] 1000 Meta + 1000 Google events settled in ${elapsed} ms\n`);
   }, 60_000);
 
+  it('sends a backlog in full batches even with a short linger, and a lone live event after the linger', async () => {
+    // A BullMQ worker meeting a backlog first prefetches up to its concurrency, one Redis round trip
+    // per job, and hands over only the first job meanwhile; that job would leave alone after the
+    // linger, and every later batch would be one short. The backlog rule (Batcher) keeps them full.
+    const h = harness = await startHarness({ deps: { batchLingerMs: 50, concurrency: 200 }, metaBatchMax: 100 });
+    // Queued while paused, as after a pause or an outage: the worker meets the whole backlog at once.
+    await h.producer.queues.meta.pause();
+    await h.enqueue(Array.from({ length: 1000 }, (_, i) => metaEvent(`backlog-${i}`)));
+    await h.producer.queues.meta.resume();
+    await settled(h, 'meta', 1000, 30_000);
+    expect(h.sandbox.control.stats('meta').requests).toBe(10);
+    // Once the queue has run dry, an event on its own is sent after the plain linger.
+    const started = Date.now();
+    await h.enqueue([metaEvent('live-1')]);
+    await settled(h, 'meta', 1001);
+    expect(h.sandbox.control.stats('meta').requests).toBe(11);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
   it('fails a stale and an invalid Meta event alone; the rest of the batch is delivered', async () => {
     const h = harness = await startHarness({ deps: { batchLingerMs: 300 } });
     const stale = metaEvent('stale-1', { eventTime: nowS() - 8 * 86_400 });

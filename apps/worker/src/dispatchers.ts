@@ -20,11 +20,17 @@ export interface Dispatcher {
   deliver(job: OpenedJob, nowMs: number): Promise<EventResult>;
   /** Sends open batches now and waits for those in flight (shutdown). */
   drain(): Promise<void>;
+  /** The queue ran dry (BullMQ `drained`): open batches stop waiting for a backlog (see Batcher). */
+  noteDrained(): void;
 }
 
 export interface BatchSettings {
   maxSize: number;
   lingerMs: number;
+  /** Longest wait of a batch while a backlog drains (Batcher). */
+  maxLingerMs: number;
+  /** False while the worker holds as many jobs as its concurrency allows (Batcher). */
+  canGrow: () => boolean;
 }
 
 const internalError = (error: unknown): EventResult => {
@@ -79,6 +85,7 @@ export function createMetaDispatcher(client: MetaClient, settings: BatchSettings
       return batcher.submit(event);
     },
     drain: () => batcher.drain(),
+    noteDrained: () => { batcher.noteDrained(); },
   };
 }
 
@@ -115,6 +122,9 @@ export function createGoogleDispatcher(client: GoogleClient, context: { customer
     },
     async drain() {
       await Promise.all([...batchers.values()].map((batcher) => batcher.drain()));
+    },
+    noteDrained() {
+      for (const batcher of batchers.values()) batcher.noteDrained();
     },
   };
 }

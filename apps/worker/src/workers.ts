@@ -51,6 +51,9 @@ export interface Workers {
   close(timeoutMs: number): Promise<void>;
 }
 
+/** While a backlog drains, a batch waits at most this many lingers to fill. */
+export const BACKLOG_LINGER_FACTOR = 10;
+
 /** How far above the normal job flow the limiter ceiling sits: it only exists so `queue.rateLimit` is honoured. */
 const LIMITER_CEILING = 1_000_000_000;
 
@@ -62,12 +65,19 @@ export function createWorkers(deps: WorkerDeps): Workers {
   const prefix = deps.prefix ?? QUEUE_PREFIX;
   const nowMs = deps.nowMs ?? Date.now;
   const block = new ProviderBlock(deps.metrics);
-  const settings = { lingerMs: deps.batchLingerMs };
+  // Jobs inside each provider's processor: a worker holding `concurrency` of them fetches no more.
+  const held: Record<Provider, number> = { meta: 0, google: 0 };
+  // A draining backlog may hold a batch up to 10 lingers so it leaves full (Batcher); live traffic keeps the plain linger.
+  const settings = (provider: Provider) => ({
+    lingerMs: deps.batchLingerMs,
+    maxLingerMs: BACKLOG_LINGER_FACTOR * deps.batchLingerMs,
+    canGrow: () => held[provider] < deps.concurrency,
+  });
   const dispatchers: Dispatcher[] = [];
-  if (deps.meta) dispatchers.push(createMetaDispatcher(deps.meta.client, { ...settings, maxSize: deps.meta.batchMax }, deps.logger));
+  if (deps.meta) dispatchers.push(createMetaDispatcher(deps.meta.client, { ...settings('meta'), maxSize: deps.meta.batchMax }, deps.logger));
   if (deps.google) {
     const { client, customerId, timeZone, batchMax } = deps.google;
-    dispatchers.push(createGoogleDispatcher(client, { customerId, timeZone }, { ...settings, maxSize: batchMax }, deps.logger));
+    dispatchers.push(createGoogleDispatcher(client, { customerId, timeZone }, { ...settings('google'), maxSize: batchMax }, deps.logger));
   }
 
   const workers: Partial<Record<Provider, Worker<unknown, DeliveryOutcome>>> = {};
@@ -92,6 +102,14 @@ export function createWorkers(deps: WorkerDeps): Workers {
     };
 
     const processor = async (job: Job<unknown, DeliveryOutcome>, token?: string): Promise<DeliveryOutcome> => {
+      held[provider] += 1;
+      try {
+        return await handle(job, token);
+      } finally {
+        held[provider] -= 1;
+      }
+    };
+    const handle = async (job: Job<unknown, DeliveryOutcome>, token?: string): Promise<DeliveryOutcome> => {
       let opened: OpenedJob;
       try {
         opened = openJobData(job.data, deps.keyring);
@@ -124,6 +142,7 @@ export function createWorkers(deps: WorkerDeps): Workers {
       },
     });
     worker.on('error', (error) => { deps.logger.warn({ provider, error: error.name }, 'worker error'); });
+    worker.on('drained', () => { dispatcher.noteDrained(); });
     worker.on('failed', (job, error) => {
       // Jobs failed by BullMQ itself (not by settle), e.g. stalled too often.
       if (job && /stalled/.test(error.message)) deps.metrics.dispatchEvents.inc({ provider, outcome: 'failed' });
