@@ -15,7 +15,9 @@ async function settled(h: Harness, provider: 'meta' | 'google', total: number, t
 
 describe('transient faults: every event delivered exactly once, retries visible', () => {
   it('Meta: 5xx, 429 + Retry-After, transient code, timeout and dropped connection', async () => {
-    const h = harness = await startHarness({ httpTimeoutMs: 300, deps: { batchLingerMs: 20 } });
+    // Retried jobs regroup into one batch (Batcher backlog rule), so each job can meet every one of
+    // the six faults; with 8 attempts that is still delivery, not retry exhaustion (tested below).
+    const h = harness = await startHarness({ httpTimeoutMs: 300, maxAttempts: 8, deps: { batchLingerMs: 20 } });
     const control = h.sandbox.control;
     control.addFault({ provider: 'meta', kind: 'http-500' });
     control.addFault({ provider: 'meta', kind: 'http-429', retryAfterS: 1 });
@@ -41,7 +43,9 @@ describe('transient faults: every event delivered exactly once, retries visible'
   }, 45_000);
 
   it('Google: 5xx, 503, quota with retryDelay, timeout and dropped connection', async () => {
-    const h = harness = await startHarness({ httpTimeoutMs: 300, deps: { batchLingerMs: 20 } });
+    // Retried jobs regroup into one batch (Batcher backlog rule), so each job can meet every one of
+    // the six faults; with 8 attempts that is still delivery, not retry exhaustion (tested below).
+    const h = harness = await startHarness({ httpTimeoutMs: 300, maxAttempts: 8, deps: { batchLingerMs: 20 } });
     const control = h.sandbox.control;
     control.addFault({ provider: 'google', kind: 'http-500' });
     control.addFault({ provider: 'google', kind: 'resource-exhausted', retryAfterS: 1 });

@@ -70,13 +70,29 @@ async function park(job: DeliveryJob, token: string | undefined, context: Settle
   throw new DelayedError();
 }
 
+/** The per-event success metrics, bound to their labels once per context (prom-client hashes labels on every call otherwise). */
+const sentMetrics = new WeakMap<SettleContext, { sent: { inc(): void }; latency: { observe(value: number): void } }>();
+
+function sentMetricsOf(context: SettleContext) {
+  let bound = sentMetrics.get(context);
+  if (!bound) {
+    bound = {
+      sent: context.metrics.dispatchEvents.labels({ provider: context.provider, outcome: 'sent' }),
+      latency: context.metrics.deliveryLatency.labels({ provider: context.provider }),
+    };
+    sentMetrics.set(context, bound);
+  }
+  return bound;
+}
+
 export async function settle(job: DeliveryJob, token: string | undefined, result: EventResult, ingestedAt: number, expiresAtMs: number, context: SettleContext): Promise<DeliveryOutcome> {
   const { provider, metrics } = context;
   const now = context.nowMs();
   if (result.kind === 'sent') {
     context.block.set(provider, false);
-    metrics.dispatchEvents.inc({ provider, outcome: 'sent' });
-    metrics.deliveryLatency.observe({ provider }, Math.max(0, now - ingestedAt) / 1000);
+    const bound = sentMetricsOf(context);
+    bound.sent.inc();
+    bound.latency.observe(Math.max(0, now - ingestedAt) / 1000);
     return {
       status: 'sent', httpStatus: result.httpStatus, attempts: job.attemptsMade + 1, batchSize: result.batchSize, sentAt: now,
       ...(result.reference !== undefined && { reference: result.reference }),
