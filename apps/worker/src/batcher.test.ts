@@ -29,6 +29,16 @@ describe('Batcher', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(25);
   });
 
+  it('sends a key once per batch and gives every submitter of it the same result', async () => {
+    const { batches, batcher } = recorder();
+    const results = await Promise.all([batcher.submit(1, 'a'), batcher.submit(2, 'b'), batcher.submit(1, 'a'), batcher.submit(3)]);
+    expect(results).toEqual(['r1', 'r2', 'r1', 'r3']);
+    expect(batches).toEqual([[1, 2, 3]]);
+    // In a later batch the key is new again.
+    await expect(batcher.submit(1, 'a')).resolves.toBe('r1');
+    expect(batches).toEqual([[1, 2, 3], [1]]);
+  });
+
   it('gives every item of a throwing batch the error result, and other batches are unaffected', async () => {
     const { batcher } = recorder();
     const results = await Promise.all([1, -1, 2, 3].map((item) => batcher.submit(item)));

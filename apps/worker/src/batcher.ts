@@ -30,13 +30,16 @@ export interface BatcherOptions<Item, Result> {
   canGrow?: () => boolean;
 }
 
-interface Pending<Item, Result> {
+/** One item of the open batch and everyone waiting for it. */
+interface Entry<Item, Result> {
   item: Item;
-  resolve: (result: Result) => void;
+  waiters: ((result: Result) => void)[];
 }
 
 export class Batcher<Item, Result> {
-  private open: Pending<Item, Result>[] = [];
+  private open: Entry<Item, Result>[] = [];
+  /** Open entries by key, so one key is sent once per batch. */
+  private openByKey = new Map<string, Entry<Item, Result>>();
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly maxLingerMs: number;
@@ -50,14 +53,26 @@ export class Batcher<Item, Result> {
     this.maxLingerMs = options.maxLingerMs ?? options.lingerMs;
   }
 
-  /** Adds an item to the open batch; resolves with its own result (never rejects). */
-  submit(item: Item): Promise<Result> {
+  /**
+   * Adds an item to the open batch; resolves with its own result (never rejects). An item whose
+   * `key` is already in the open batch is not added again: it shares that entry's result. (BullMQ
+   * is at-least-once: after a Redis restart a job can be handed out again while its first run
+   * still waits here, and the same order twice in one Google request fails as DUPLICATE_ORDER_ID.)
+   */
+  submit(item: Item, key?: string): Promise<Result> {
     return new Promise<Result>((resolve) => {
+      const existing = key === undefined ? undefined : this.openByKey.get(key);
+      if (existing) {
+        existing.waiters.push(resolve);
+        return;
+      }
       if (this.open.length === 0) {
         this.openedAt = performance.now();
         this.drainedSinceOpen = false;
       }
-      this.open.push({ item, resolve });
+      const entry: Entry<Item, Result> = { item, waiters: [resolve] };
+      this.open.push(entry);
+      if (key !== undefined) this.openByKey.set(key, entry);
       if (this.open.length >= this.options.maxSize) this.flushOpen();
       else this.timer ??= setTimeout(() => { this.lingerOver(); }, this.options.lingerMs);
     });
@@ -98,20 +113,22 @@ export class Batcher<Item, Result> {
     if (this.open.length === 0) return;
     const batch = this.open;
     this.open = [];
+    this.openByKey = new Map();
     const running = this.run(batch).finally(() => { this.inFlight.delete(running); });
     this.inFlight.add(running);
   }
 
-  private async run(batch: Pending<Item, Result>[]): Promise<void> {
+  private async run(batch: Entry<Item, Result>[]): Promise<void> {
     let results: Result[];
     try {
-      results = await this.options.flush(batch.map((pending) => pending.item));
+      results = await this.options.flush(batch.map((entry) => entry.item));
     } catch (error) {
       const failed = this.options.onError(error);
       results = batch.map(() => failed);
     }
-    batch.forEach((pending, index) => {
-      pending.resolve(results[index] ?? this.options.onError(new Error('batch returned too few results')));
+    batch.forEach((entry, index) => {
+      const result = results[index] ?? this.options.onError(new Error('batch returned too few results'));
+      for (const resolve of entry.waiters) resolve(result);
     });
   }
 }

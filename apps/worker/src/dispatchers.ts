@@ -82,7 +82,8 @@ export function createMetaDispatcher(client: MetaClient, settings: BatchSettings
         if (error instanceof PermanentError) return { kind: 'error', error };
         throw error;
       }
-      return batcher.submit(event);
+      // Keyed by event id: a job handed out twice (BullMQ is at-least-once) rides in one row.
+      return batcher.submit(event, job.event.eventId);
     },
     drain: () => batcher.drain(),
     noteDrained: () => { batcher.noteDrained(); },
@@ -118,7 +119,7 @@ export function createGoogleDispatcher(client: GoogleClient, context: { customer
       }
       const batcher = batchers.get(prepared.mode);
       if (batcher === undefined) return { kind: 'error', error: new PermanentError({ reason: 'invalid_job' }) };
-      return batcher.submit(row);
+      return batcher.submit(row, job.event.eventId);
     },
     async drain() {
       await Promise.all([...batchers.values()].map((batcher) => batcher.drain()));
