@@ -77,6 +77,18 @@ describe('Batcher', () => {
       expect(batches.map((batch) => batch.length)).toEqual([10]);
     });
 
+    it('sends a batch that outlived its linger as soon as the source runs dry', async () => {
+      const { batches, batcher } = recorder(0, { maxSize: 10, maxLingerMs: 3000 });
+      const pending = [batcher.submit(1), batcher.submit(2)];
+      await sleep(70); // past two lingers, held open for a backlog
+      expect(batches).toEqual([]);
+      const dryAt = performance.now();
+      batcher.noteDrained();
+      await Promise.all(pending);
+      expect(batches).toEqual([[1, 2]]);
+      expect(performance.now() - dryAt).toBeLessThan(20);
+    });
+
     it('falls back to the plain linger once the source ran dry', async () => {
       const { batches, batcher } = recorder(0, { maxSize: 10, maxLingerMs: 300 });
       const started = performance.now();

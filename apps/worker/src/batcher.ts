@@ -78,9 +78,13 @@ export class Batcher<Item, Result> {
     });
   }
 
-  /** The source found nothing more to hand over (BullMQ's `drained`): the open batch waits no longer than `lingerMs`. */
+  /**
+   * The source found nothing more to hand over (BullMQ's `drained`): the open batch waits no longer
+   * than `lingerMs`, and goes at once if it already waited that long (the end of a backlog).
+   */
   noteDrained(): void {
     this.drainedSinceOpen = true;
+    if (this.open.length > 0 && performance.now() - this.openedAt >= this.options.lingerMs) this.flushOpen();
   }
 
   /** Items waiting in the open batch. */

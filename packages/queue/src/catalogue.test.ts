@@ -55,7 +55,7 @@ describe('job data', () => {
     for (const job of valid) expect(isJobData(job)).toBe(true);
     const nearMisses = fc.oneof(
       fc.jsonValue() as fc.Arbitrary<Json>,
-      fc.constantFrom<Json>('a'.repeat(64), 'A'.repeat(64), 'f'.repeat(63), 1, -1, 1.5, 0, '', 'meta', 'google', 'click', 'LDU', 'JPY', 'jpy', [], {}, null, true, '123', 'x'.repeat(257)),
+      fc.constantFrom<Json>('a'.repeat(64), 'A'.repeat(64), 'f'.repeat(63), 1, -1, 1.5, 0, '', 'meta', 'google', 'click', 'LDU', 'JPY', 'jpy', [], {}, null, true, '123', 'x'.repeat(257), '\u{1F600}'.repeat(129)),
     );
     fc.assert(fc.property(
       fc.constantFrom(...valid), fc.nat(), fc.constantFrom<'replace' | 'remove' | 'add'>('replace', 'remove', 'add'),
