@@ -6,6 +6,13 @@ const keyA = generateKeyText();
 const keyB = generateKeyText();
 
 describe('sealing with AES-256-GCM', () => {
+  it('never repeats a nonce: 10,000 seals, 10,000 distinct nonces, each opening', () => {
+    const keyring = createKeyring(generateKeyText());
+    const sealed = Array.from({ length: 10_000 }, (_, i) => keyring.seal(`value-${i}`, 'meta:e'));
+    expect(new Set(sealed.map((value) => value.split('.')[2])).size).toBe(10_000);
+    sealed.forEach((value, i) => { expect(keyring.unseal(value, 'meta:e')).toBe(`value-${i}`); });
+  });
+
   it('round-trips any text and never shows the plaintext in the sealed form', () => {
     const ring = createKeyring(keyA);
     fc.assert(

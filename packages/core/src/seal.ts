@@ -30,6 +30,26 @@ export interface Keyring {
   unseal(sealed: string, associatedData: string): string;
 }
 
+/**
+ * Nonces come from a pool of random bytes filled 256 nonces at a time: one CSPRNG call per 256
+ * seals instead of one per seal (that call was ~1.5% of the api's CPU per request). Each slice is
+ * handed out once; an exhausted pool is replaced, never refilled in place, so a nonce given out
+ * never changes. Uniqueness still rests on 96 random bits per nonce, as before.
+ */
+const NONCE_POOL_SIZE = 256;
+let noncePool = Buffer.alloc(0);
+let nonceOffset = 0;
+
+function nextNonce(): Buffer {
+  if (nonceOffset + NONCE_BYTES > noncePool.length) {
+    noncePool = randomBytes(NONCE_BYTES * NONCE_POOL_SIZE);
+    nonceOffset = 0;
+  }
+  const nonce = noncePool.subarray(nonceOffset, nonceOffset + NONCE_BYTES);
+  nonceOffset += NONCE_BYTES;
+  return nonce;
+}
+
 function keyIdOf(key: Buffer): string {
   return createHash('sha256').update('capconnect-key-id').update(key).digest('hex').slice(0, 8);
 }
@@ -58,7 +78,7 @@ export function createKeyring(spec: string): Keyring {
     currentKeyId,
     keyIds,
     seal(plaintext, associatedData) {
-      const nonce = randomBytes(NONCE_BYTES);
+      const nonce = nextNonce();
       const cipher = createCipheriv('aes-256-gcm', currentKey, nonce, { authTagLength: TAG_BYTES });
       cipher.setAAD(Buffer.from(associatedData, 'utf8'));
       const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
