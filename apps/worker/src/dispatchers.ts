@@ -72,15 +72,15 @@ export function createMetaDispatcher(client: MetaClient, settings: BatchSettings
   return {
     provider: 'meta',
     expiresAtMs: (job) => metaExpiresAtMs(job.event),
-    async deliver(job, nowMs) {
+    deliver(job, nowMs) {
       let event: MetaServerEvent;
       try {
         event = buildMetaEvent(job as MetaPreparedEvent);
         // One event Meta would refuse sinks the whole batch: refuse it here, alone.
         prevalidateMetaEvent(event, nowMs);
       } catch (error) {
-        if (error instanceof PermanentError) return { kind: 'error', error };
-        throw error;
+        if (error instanceof PermanentError) return Promise.resolve({ kind: 'error', error });
+        return Promise.reject(error instanceof Error ? error : new Error('payload could not be built'));
       }
       // Keyed by event id: a job handed out twice (BullMQ is at-least-once) rides in one row.
       return batcher.submit(event, job.event.eventId);

@@ -85,20 +85,23 @@ function sentMetricsOf(context: SettleContext) {
   return bound;
 }
 
+/** A delivered event: its outcome (kept as the job's return value) and its metrics. Synchronous. */
+export function settleSent(job: DeliveryJob, result: Extract<EventResult, { kind: 'sent' }>, ingestedAt: number, context: SettleContext): DeliveryOutcome {
+  const now = context.nowMs();
+  context.block.set(context.provider, false);
+  const bound = sentMetricsOf(context);
+  bound.sent.inc();
+  bound.latency.observe(Math.max(0, now - ingestedAt) / 1000);
+  const outcome: DeliveryOutcome = { status: 'sent', httpStatus: result.httpStatus, attempts: job.attemptsMade + 1, batchSize: result.batchSize, sentAt: now };
+  if (result.reference !== undefined) outcome.reference = result.reference;
+  if (result.validateOnly === true) outcome.validateOnly = true;
+  return outcome;
+}
+
 export async function settle(job: DeliveryJob, token: string | undefined, result: EventResult, ingestedAt: number, expiresAtMs: number, context: SettleContext): Promise<DeliveryOutcome> {
+  if (result.kind === 'sent') return settleSent(job, result, ingestedAt, context);
   const { provider, metrics } = context;
   const now = context.nowMs();
-  if (result.kind === 'sent') {
-    context.block.set(provider, false);
-    const bound = sentMetricsOf(context);
-    bound.sent.inc();
-    bound.latency.observe(Math.max(0, now - ingestedAt) / 1000);
-    return {
-      status: 'sent', httpStatus: result.httpStatus, attempts: job.attemptsMade + 1, batchSize: result.batchSize, sentAt: now,
-      ...(result.reference !== undefined && { reference: result.reference }),
-      ...(result.validateOnly === true && { validateOnly: true }),
-    };
-  }
   const { error } = result;
   const code = errorCode(error);
   if (code !== 'expired') metrics.recordProviderError(provider, code);

@@ -7,7 +7,7 @@ import {
 import type { Logger, Metrics } from '@capconnect/telemetry';
 import { Queue, Worker, type Job } from 'bullmq';
 import { createGoogleDispatcher, createMetaDispatcher, type Dispatcher } from './dispatchers.js';
-import { ProviderBlock, RetryableError, settle, type SettleContext } from './job-outcome.js';
+import { ProviderBlock, RetryableError, settle, settleSent, type SettleContext } from './job-outcome.js';
 import { startQueueDepthCollector } from './queue-depth.js';
 
 export interface WorkerDeps {
@@ -104,27 +104,26 @@ export function createWorkers(deps: WorkerDeps): Workers {
     const processor = async (job: Job<unknown, DeliveryOutcome>, token?: string): Promise<DeliveryOutcome> => {
       held[provider] += 1;
       try {
-        return await handle(job, token);
+        let opened: OpenedJob;
+        try {
+          opened = openJobData(job.data, deps.keyring);
+          if (opened.provider !== provider) throw new InvalidJobError('job is on the wrong queue');
+        } catch (error) {
+          if (!(error instanceof InvalidJobError)) throw error;
+          const reason = /sealed/.test(error.message) ? 'unsealable' : 'invalid_job';
+          return await settle(job, token, { kind: 'error', error: new PermanentError({ reason }) }, 0, Infinity, context);
+        }
+        const expiresAtMs = dispatcher.expiresAtMs(opened);
+        const now = nowMs();
+        const result = now > expiresAtMs
+          ? { kind: 'error' as const, error: new PermanentError({ reason: 'expired' }) }
+          : await dispatcher.deliver(opened, now);
+        // The common case settles without another promise; everything else may wait on Redis.
+        if (result.kind === 'sent') return settleSent(job, result, opened.ingestedAt, context);
+        return await settle(job, token, result, opened.ingestedAt, expiresAtMs, context);
       } finally {
         held[provider] -= 1;
       }
-    };
-    const handle = async (job: Job<unknown, DeliveryOutcome>, token?: string): Promise<DeliveryOutcome> => {
-      let opened: OpenedJob;
-      try {
-        opened = openJobData(job.data, deps.keyring);
-        if (opened.provider !== provider) throw new InvalidJobError('job is on the wrong queue');
-      } catch (error) {
-        if (!(error instanceof InvalidJobError)) throw error;
-        const reason = /sealed/.test(error.message) ? 'unsealable' : 'invalid_job';
-        return settle(job, token, { kind: 'error', error: new PermanentError({ reason }) }, 0, Infinity, context);
-      }
-      const expiresAtMs = dispatcher.expiresAtMs(opened);
-      const now = nowMs();
-      const result = now > expiresAtMs
-        ? { kind: 'error' as const, error: new PermanentError({ reason: 'expired' }) }
-        : await dispatcher.deliver(opened, now);
-      return settle(job, token, result, opened.ingestedAt, expiresAtMs, context);
     };
 
     const worker = new Worker<unknown, DeliveryOutcome>(QUEUE_NAMES[provider], processor, {
