@@ -93,7 +93,13 @@ export type JobData = z.infer<typeof jobDataSchema>;
  * from it, zod names the failing paths when a job is refused, and a property test keeps their
  * verdicts equal (catalogue.test.ts).
  */
-export const isJobData = new Ajv2020({ strict: true, allErrors: false }).compile<JobData>(z.toJSONSchema(jobDataSchema, { io: 'input' }));
+let compiledJobCheck: ((data: unknown) => data is JobData) | undefined;
+
+/** True when `data` is valid job data. Compiled on first use: only workers open jobs, the api never pays for it. */
+export function isJobData(data: unknown): data is JobData {
+  compiledJobCheck ??= new Ajv2020({ strict: true, allErrors: false }).compile<JobData>(z.toJSONSchema(jobDataSchema, { io: 'input' }));
+  return compiledJobCheck(data);
+}
 export type MetaJobData = z.infer<typeof metaJobSchema>;
 export type GoogleJobData = z.infer<typeof googleJobSchema>;
 
