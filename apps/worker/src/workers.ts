@@ -51,6 +51,9 @@ export interface Workers {
   close(timeoutMs: number): Promise<void>;
 }
 
+/** Times a job may be taken over from a dead or stuck worker before it fails as `stalled`. */
+export const MAX_STALLED_COUNT = 10;
+
 /** While a backlog drains, a batch waits at most this many lingers to fill. */
 export const BACKLOG_LINGER_FACTOR = 10;
 
@@ -132,8 +135,11 @@ export function createWorkers(deps: WorkerDeps): Workers {
       concurrency: deps.concurrency,
       lockDuration: deps.lockDurationMs ?? 30_000,
       stalledInterval: deps.stalledIntervalMs ?? 30_000,
-      // A job held by a process that was killed twice in a row is still an undelivered event.
-      maxStalledCount: 3,
+      // A worker's death stalls every job it held, nearly all of them innocent; with 3 the reliability
+      // suite (5 SIGKILLs in 20 s) dead-lettered events whose holders kept dying during recovery
+      // bursts. 10 lets a pool survive repeated crashes without losing events to the DLQ, while a
+      // job that kills every worker taking it still ends there after 10 deaths.
+      maxStalledCount: MAX_STALLED_COUNT,
       limiter: { max: LIMITER_CEILING, duration: 1000 },
       settings: {
         backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>
