@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freeLocalPort } from '@capconnect/cli';
@@ -10,9 +11,9 @@ export interface BenchProcess {
   stop(): Promise<void>;
 }
 
-export async function startBenchProcess(script: 'baseline-server' | 'noop-worker', env: Record<string, string>): Promise<BenchProcess> {
+export async function startBenchProcess(script: 'baseline-server' | 'noop-worker', env: Record<string, string>, nodeFlags: readonly string[] = []): Promise<BenchProcess> {
   const port = await freeLocalPort();
-  const child = spawn(process.execPath, [fileURLToPath(new URL(`./${script}.js`, import.meta.url))], {
+  const child = spawn(process.execPath, [...nodeFlags, fileURLToPath(new URL(`./${script}.js`, import.meta.url))], {
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -41,4 +42,15 @@ export async function residentMemoryMiB(metricsUrl: string): Promise<number> {
   const text = await (await fetch(metricsUrl)).text();
   const line = text.split('\n').find((entry) => entry.startsWith('process_resident_memory_bytes '));
   return line ? Number(line.split(' ')[1]) / 2 ** 20 : Number.NaN;
+}
+
+/** Peak resident memory of a live process so far (Linux `VmHWM`), in MiB; undefined elsewhere. */
+export function peakResidentMiB(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match?.[1] === undefined ? undefined : Number(match[1]) / 1024;
+  } catch {
+    return undefined;
+  }
 }
