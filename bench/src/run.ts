@@ -49,7 +49,7 @@ if ([2, 3, 4, 5].some(wanted)) {
   try {
     if (wanted(2)) await scenario('2: single-event ingest', () => runSingleIngest(stack, { rounds, roundS: quick ? 3 : 5, connections: 32, redisUrl: redis.url }));
     if (wanted(3)) await scenario('3: batch ingest', () => runBatchIngest(stack, { rounds, roundS: quick ? 3 : 5, connections: 2, redisUrl: redis.url }));
-    if (wanted(4)) await scenario('4: dispatch', () => runDispatch(stack, { rounds: quick ? rounds : 5, events: quick ? 5000 : 20_000, redisUrl: redis.url }));
+    if (wanted(4)) await scenario('4: dispatch', () => runDispatch(stack, { rounds: quick ? rounds : 5, events: quick ? 5000 : 20_000, warmupEvents: quick ? 2000 : 10_000, redisUrl: redis.url }));
     if (wanted(5)) await scenario('5+6: delivery latency at 1000 events/s, memory', () => runLatency(stack, { redisUrl: redis.url, ratePerS: 1000, durationS: quick ? 5 : 15 }));
   } finally {
     await stack.stop();
