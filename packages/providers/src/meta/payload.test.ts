@@ -29,6 +29,14 @@ describe('buildMetaEvent', () => {
     });
   });
 
+  it('sends every digest the job holds, and nothing for the fields it lacks', () => {
+    const all = { em: [sha('a')], ph: [sha('b')], fn: [sha('c')], ln: [sha('d')], ge: [sha('e')], db: [sha('f')], ct: [sha('g')], st: [sha('h')], zp: [sha('i')], country: [sha('j')], external_id: [sha('k')] };
+    const full = buildMetaEvent({ ...metaPrepared({}, {}), userData: all, match: { clientIpAddress: '203.0.113.9' } });
+    expect(JSON.parse(JSON.stringify(full.user_data))).toEqual({ ...all, client_ip_address: '203.0.113.9' });
+    const sparse = buildMetaEvent({ ...metaPrepared({}, {}), userData: { em: [sha('a')] }, match: {} });
+    expect(JSON.stringify(sparse.user_data)).toBe(JSON.stringify({ em: [sha('a')] }));
+  });
+
   it('leaves out what the event does not have', () => {
     const prepared = metaPrepared({ actionSource: 'physical_store' }, {});
     const bare = { ...prepared, event: { eventName: 'Lead', eventId: 'l-1', eventTime: 1, actionSource: 'physical_store' as const }, match: {} };

@@ -1,4 +1,4 @@
-import type { MetaPreparedEvent } from '@capconnect/core';
+import type { MetaPreparedEvent, MetaUserDigests } from '@capconnect/core';
 import { PermanentError } from '../errors.js';
 
 /**
@@ -46,12 +46,16 @@ export function metaExpiresAtMs(event: { eventTime: number; actionSource: string
 }
 
 export function buildMetaEvent(prepared: MetaPreparedEvent): MetaServerEvent {
-  const { event, userData, match } = prepared;
-  const user: Record<string, unknown> = { ...userData };
-  if (match.clientIpAddress !== undefined) user['client_ip_address'] = match.clientIpAddress;
-  if (match.clientUserAgent !== undefined) user['client_user_agent'] = match.clientUserAgent;
-  if (match.fbc !== undefined) user['fbc'] = match.fbc;
-  if (match.fbp !== undefined) user['fbp'] = match.fbp;
+  const { event, userData: digests, match } = prepared;
+  // Every `MetaUserDigests` key (the job schema allows no others) and the unsealed match fields, in
+  // one literal: every event gets the same object shape, which is cheaper to build and to serialize
+  // than a copy grown key by key (this runs once per event on the worker's hot path). Absent fields
+  // stay undefined here, and JSON.stringify leaves them out of the request.
+  const user: Record<string, unknown> = {
+    em: digests.em, ph: digests.ph, fn: digests.fn, ln: digests.ln, ge: digests.ge, db: digests.db,
+    ct: digests.ct, st: digests.st, zp: digests.zp, country: digests.country, external_id: digests.external_id,
+    client_ip_address: match.clientIpAddress, client_user_agent: match.clientUserAgent, fbc: match.fbc, fbp: match.fbp,
+  } satisfies Required<Record<keyof MetaUserDigests, unknown>> & Record<string, unknown>;
 
   // Advertiser extras first, so our own fields win a key collision (Meta's SDK throws instead).
   const custom: Record<string, unknown> = match.customData === undefined ? {} : { ...match.customData };
