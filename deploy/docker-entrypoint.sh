@@ -17,8 +17,9 @@ case "$service" in
   api)
     shift
     # Same flags as the local stack (apps/cli/src/stack.ts SERVICE_NODE_FLAGS): a small young
-    # generation keeps the api near 135 MiB resident under load at no measured throughput cost.
-    exec node --max-semi-space-size=4 "$here/api/dist/main.js" "$@"
+    # generation, and an old one grown by half of what survives a full GC, keep the api near
+    # 137 MiB resident under load at no measured throughput cost.
+    exec node --max-semi-space-size=4 --heap-growing-percent=50 "$here/api/dist/main.js" "$@"
     ;;
   worker)
     shift

@@ -63,19 +63,19 @@ const require = createRequire(import.meta.url);
 
 /**
  * Node flags the services run with, here and in the image (deploy/docker-entrypoint.sh: keep the
- * two in step; a test does). The young-generation semi-space trades memory for GC work (pnpm bench):
- * 4 MB keeps the api near 135 MiB resident under sustained load instead of ~220 MiB at no measured
- * throughput cost. A worker holds up to WORKER_CONCURRENCY jobs for a whole batch round trip; a
- * 24 MB semi-space keeps most of them young (~10% less CPU per event than Node's default 16 MB).
- * Left to its defaults, V8 then lets the old generation grow to several times what survives a full
- * GC: a long-running worker draining a backlog peaked at 240–300 MiB resident (target 250 MB).
- * `--heap-growing-percent=50` grows it by half of what survives instead: peak ~205 MiB at the same
- * CPU per event, and no hard ceiling that a larger WORKER_CONCURRENCY could run into (a
- * `--max-old-space-size` cap measured the same peak but is an out-of-memory crash waiting for a
- * bigger configuration; 25% cost 15% more CPU per event).
+ * two in step; a test does). Both trade a little GC work for memory (pnpm bench):
+ * - `--heap-growing-percent=50`: after a full GC, V8 lets the old generation grow by half of what
+ *   survived, instead of the several times its own heuristics allow when GC is fast. The api's
+ *   resident memory after the bench's load went from 152–200 MiB to 137 MiB, and a long-running
+ *   worker draining a backlog peaked near 205 MiB instead of 240–300, both at no measured throughput
+ *   cost; unlike `--max-old-space-size` (same peak) it sets no ceiling that a larger
+ *   WORKER_CONCURRENCY or batch could crash into. 25% cost the worker ~15% more CPU per event.
+ * - The young-generation semi-space: 4 MB keeps the api near its floor at no measured cost. A worker
+ *   holds up to WORKER_CONCURRENCY jobs for a whole batch round trip; 24 MB keeps most of them
+ *   young, ~10% less CPU per event than Node's default 16 MB.
  */
 export const SERVICE_NODE_FLAGS: Readonly<Record<'api' | 'worker', readonly string[]>> = {
-  api: ['--max-semi-space-size=4'],
+  api: ['--max-semi-space-size=4', '--heap-growing-percent=50'],
   worker: ['--max-semi-space-size=24', '--heap-growing-percent=50'],
 };
 
