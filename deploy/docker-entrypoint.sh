@@ -25,7 +25,7 @@ case "$service" in
     shift
     # A worker holds a whole batch of jobs per round trip: a 24 MB semi-space keeps them young, and
     # the old generation grows by half of what survives a full GC instead of several times it
-    # (peak memory ~205 MiB instead of up to 300 under a backlog; see SERVICE_NODE_FLAGS).
+    # (peak memory ~210 MiB instead of up to 300 under a backlog; see SERVICE_NODE_FLAGS).
     exec node --max-semi-space-size=24 --heap-growing-percent=50 "$here/worker/dist/main.js" "$@"
     ;;
   cli)

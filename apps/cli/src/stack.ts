@@ -67,7 +67,7 @@ const require = createRequire(import.meta.url);
  * - `--heap-growing-percent=50`: after a full GC, V8 lets the old generation grow by half of what
  *   survived, instead of the several times its own heuristics allow when GC is fast. The api's
  *   resident memory after the bench's load went from 152–200 MiB to 137 MiB, and a long-running
- *   worker draining a backlog peaked near 205 MiB instead of 240–300, both at no measured throughput
+ *   worker draining a backlog peaked near 210 MiB instead of 240–300, both at no measured throughput
  *   cost; unlike `--max-old-space-size` (same peak) it sets no ceiling that a larger
  *   WORKER_CONCURRENCY or batch could crash into. 25% cost the worker ~15% more CPU per event.
  * - The young-generation semi-space: 4 MB keeps the api near its floor at no measured cost. A worker

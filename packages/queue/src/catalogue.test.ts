@@ -67,7 +67,6 @@ describe('job data', () => {
     ), { numRuns: 5000 });
   });
 
-
   it('seals every match field: the serialized job holds no plaintext of them', () => {
     for (const prepared of [metaEvent, googleEvent]) {
       const text = JSON.stringify(toJobData(prepared, keyring, 1));
