@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { freePort, freshPrefix, testRedisUrl } from '@capconnect/testkit';
+import { freeLocalPort, freshPrefix, testRedisUrl } from '@capconnect/testkit';
 import { describe, expect, it } from 'vitest';
 import { SECRET, purchase, testEnv } from './test/harness.js';
 
@@ -23,8 +23,8 @@ function run(env: Record<string, string>): { child: ChildProcessByStdio<null, Re
 
 describe('node apps/api/dist/main.js', () => {
   it('boots, takes an event, and exits 0 on SIGTERM after a graceful stop', async () => {
-    const port = await freePort();
-    const { child, output, exited } = run(testEnv({ PORT: String(port), METRICS_PORT: String(await freePort()), REDIS_URL: testRedisUrl() }));
+    const port = await freeLocalPort();
+    const { child, output, exited } = run(testEnv({ PORT: String(port), METRICS_PORT: String(await freeLocalPort()), REDIS_URL: testRedisUrl() }));
     try {
       await expect.poll(() => output().includes('api listening'), { timeout: 15_000 }).toBe(true);
       const res = await fetch(`http://127.0.0.1:${port}/v1/collect`, {

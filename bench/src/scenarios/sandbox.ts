@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freeLocalPort } from '@capconnect/cli';
+import { freeLocalPort } from '@capconnect/sandbox';
 import { measureThroughput } from '@capconnect/sandbox';
 import type { Result } from '../report.js';
 import { summarize } from '../stats.js';

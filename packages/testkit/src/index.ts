@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 
-export { freePort, startPrivateRedis, waitForRedis, type PrivateRedis, type PrivateRedisOptions } from './redis-server.js';
+export { freeLocalPort } from '@capconnect/sandbox';
+export { startPrivateRedis, waitForRedis, type PrivateRedis, type PrivateRedisOptions } from './redis-server.js';
+export { CANARIES, CANARY_PHONES, CANARY_SEARCH } from './canaries.js';
+export { CONTRACT_FIELDS } from './contract-fields.js';
+export { captureIo, type CapturedIo } from './capture-io.js';
 export { startSharedRedis, type SharedRedis } from './shared-redis.js';
 
 declare module 'vitest' {

@@ -6,9 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { generateKeyText } from '@capconnect/core';
 import { startSandbox, type Sandbox } from '@capconnect/sandbox';
-import { startPrivateRedis, type PrivateRedis } from '@capconnect/testkit';
+import { freeLocalPort, startPrivateRedis, type PrivateRedis } from '@capconnect/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freeLocalPort, sandboxEnv } from '../stack.js';
+import { sandboxEnv } from '@capconnect/cli';
 
 /*
  * Issue 6, Deployment: no Docker engine runs here, so this test runs the steps the Dockerfile runs
