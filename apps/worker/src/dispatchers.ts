@@ -9,8 +9,8 @@ import { Batcher } from './batcher.js';
 
 /**
  * A dispatcher turns one opened job into one row of a provider batch and hands back that row's
- * result. Terminology: a *batch* is the set of jobs that share one provider request; a *flush* sends
- * it. Building and pre-validation are pure (packages/providers); the batcher does the gathering.
+ * result. Terminology: a *batch* is the set of jobs that share one provider request (not the client's
+ * ingest batch of `POST /v1/collect/batch`); *sending* it is one provider request. Building and pre-validation are pure (packages/providers); the batcher does the gathering.
  */
 export interface Dispatcher {
   readonly provider: Provider;
@@ -61,7 +61,7 @@ function logBatch(logger: Logger, fields: { provider: Provider; mode?: GoogleMod
 export function createMetaDispatcher(client: MetaClient, settings: BatchSettings, logger: Logger): Dispatcher {
   const batcher = new Batcher<MetaServerEvent, EventResult>({
     ...settings,
-    flush: async (events) => {
+    send: async (events) => {
       const started = performance.now();
       const results = await client.send(events);
       logBatch(logger, { provider: 'meta' }, results, started);
@@ -96,9 +96,9 @@ export function createGoogleDispatcher(client: GoogleClient, context: { customer
   for (const mode of ['click', 'enhancement'] as const) {
     batchers.set(mode, new Batcher<GoogleRow, EventResult>({
       ...settings,
-      flush: async (rows) => {
+      send: async (rows) => {
         const started = performance.now();
-        const results = await client.upload(mode, rows);
+        const results = await client.send(mode, rows);
         logBatch(logger, { provider: 'google', mode }, results, started);
         return results;
       },

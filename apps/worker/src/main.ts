@@ -1,8 +1,8 @@
 import { ConfigError, loadConfig, type Config } from '@capconnect/config';
 import { createLogger } from '@capconnect/telemetry';
-import { startWorker } from './server.js';
+import { startWorker } from './start-worker.js';
 
-// Only wiring and signals live here; everything else is in server.ts and workers.ts (tested).
+// Only wiring and signals live here; everything else is in start-worker.ts and workers.ts (tested).
 let config: Config;
 try {
   config = loadConfig(process.env, { service: 'worker' });

@@ -7,7 +7,7 @@ import {
 import type { Logger, Metrics } from '@capconnect/telemetry';
 import { Queue, Worker, type Job } from 'bullmq';
 import { createGoogleDispatcher, createMetaDispatcher, type Dispatcher } from './dispatchers.js';
-import { ProviderBlock, RetryableError, settle, settleSent, type SettleContext } from './job-outcome.js';
+import { ProviderBlock, RetryableError, settle, settleSent, type SettleContext } from './settle.js';
 import { startQueueDepthCollector } from './queue-depth.js';
 
 export interface WorkerDeps {

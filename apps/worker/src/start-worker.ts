@@ -6,7 +6,7 @@ import { createMetrics, startMetricsServer, statusClass, type Logger, type Metri
 import { Registry } from 'prom-client';
 import { createWorkers, type WorkerDeps, type Workers } from './workers.js';
 
-export interface WorkerServerOptions {
+export interface StartWorkerOptions {
   /** BullMQ prefix (default `{capconnect}`); tests use a fresh one. */
   prefix?: string;
   /** Interface for the metrics server (default all interfaces). */
@@ -15,7 +15,7 @@ export interface WorkerServerOptions {
   overrides?: Partial<Pick<WorkerDeps, 'lockDurationMs' | 'stalledIntervalMs' | 'blockedRetryMs' | 'queueDepthIntervalMs'>>;
 }
 
-export interface WorkerServer {
+export interface StartedWorker {
   workers: Workers;
   metrics: Metrics;
   metricsPort: number;
@@ -37,7 +37,7 @@ function requestObserver(metrics: Metrics): (record: RequestRecord) => void {
  * Wires the worker process from a validated configuration: Redis, HTTP pool, provider clients,
  * OAuth, metrics, and one BullMQ worker per enabled provider.
  */
-export async function startWorker(config: Config, logger: Logger, options: WorkerServerOptions = {}): Promise<WorkerServer> {
+export async function startWorker(config: Config, logger: Logger, options: StartWorkerOptions = {}): Promise<StartedWorker> {
   const registry = new Registry();
   const metrics = createMetrics(registry);
   const connection = createRedisConnection(config.redisUrl, 'worker', { connectionName: 'capconnect-worker' });
