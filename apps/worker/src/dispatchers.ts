@@ -33,10 +33,21 @@ export interface BatchSettings {
   canGrow: () => boolean;
 }
 
-const internalError = (error: unknown): EventResult => {
-  void coerceError(error);
-  return { kind: 'error', error: new TransientError({ code: 'internal' }) };
-};
+/**
+ * The result every event of a batch gets when sending it threw something unexpected (a bug, not a
+ * provider answer): retried as `internal`, and logged by error name and code only, since the
+ * message of an arbitrary error could quote event data.
+ */
+function internalError(logger: Logger, fields: { provider: Provider; mode?: GoogleMode }): (error: unknown) => EventResult {
+  return (thrown) => {
+    const error = coerceError(thrown);
+    const { code } = error as { code?: unknown };
+    logger.error({
+      ...fields, errorName: error.name, ...((typeof code === 'string' || typeof code === 'number') && { code }),
+    }, 'batch send failed unexpectedly');
+    return { kind: 'error', error: new TransientError({ code: 'internal' }) };
+  };
+}
 
 /** One log line per batch: provider, size, statuses, duration and codes; never payloads or provider text. */
 function logBatch(logger: Logger, fields: { provider: Provider; mode?: GoogleMode }, results: readonly EventResult[], startedMs: number): void {
@@ -67,7 +78,7 @@ export function createMetaDispatcher(client: MetaClient, settings: BatchSettings
       logBatch(logger, { provider: 'meta' }, results, started);
       return results;
     },
-    onError: internalError,
+    onError: internalError(logger, { provider: 'meta' }),
   });
   return {
     provider: 'meta',
@@ -102,7 +113,7 @@ export function createGoogleDispatcher(client: GoogleClient, context: { customer
         logBatch(logger, { provider: 'google', mode }, results, started);
         return results;
       },
-      onError: internalError,
+      onError: internalError(logger, { provider: 'google', mode }),
     }));
   }
   return {

@@ -1,7 +1,7 @@
 export { BACKOFF_TYPE, JOB_NAME, QUEUE_NAMES, QUEUE_PREFIX } from './queue-names.js';
 export { jobDataSchema, type GoogleJobData, type JobData, type MetaJobData } from './job-schema.js';
 export { jobIdFor } from './job-id.js';
-export { InvalidJobError, openJobData, sealingContext, toJobData, type OpenedJob } from './job-data.js';
+export { InvalidJobError, openJobData, sealingContext, toJobData, type InvalidJobReason, type OpenedJob } from './job-data.js';
 export { jobOptions, type JobPolicy } from './job-options.js';
 export { backoffDelayMs, type BackoffPolicy } from './backoff.js';
 export { checkEvictionPolicy, createRedisConnection, type ConnectionOptions, type ConnectionRole, type RedisConnection } from './connection.js';

@@ -40,4 +40,21 @@ describe('job data', () => {
     expect(() => openJobData(other, keyring)).toThrow(/could not be opened/);
   });
 
+  it('says why by type: a schema failure is invalid_job even at the field `sealed`, a blob that does not open is unsealable', () => {
+    const data = toJobData(metaEvent, keyring, 1);
+    const reasonOf = (job: unknown) => {
+      try {
+        openJobData(job, keyring);
+      } catch (error) {
+        if (error instanceof InvalidJobError) return error.reason;
+        throw error;
+      }
+      return 'opened';
+    };
+    expect(reasonOf({ ...data, sealed: 42 })).toBe('invalid_job');
+    expect(reasonOf({ ...data, v: 2 })).toBe('invalid_job');
+    expect(reasonOf({ ...data, event: { ...data.event, eventId: 'order-2' } })).toBe('unsealable');
+    expect(reasonOf({ ...data, sealed: 'not-a-sealed-blob' })).toBe('unsealable');
+  });
+
 });

@@ -6,9 +6,15 @@ import { isJobData, jobDataSchema, type JobData } from './job-schema.js';
 /** A prepared event opened from a job, with the time it was ingested. */
 export type OpenedJob = PreparedEvent & { ingestedAt: number };
 
+/** Why a job cannot be delivered: its data breaks the schema (or sits on the wrong queue), or its sealed part does not open. */
+export type InvalidJobReason = 'invalid_job' | 'unsealable';
+
 /** The job data failed validation or its sealed part did not open. Carries no job content. */
 export class InvalidJobError extends Error {
   override readonly name = 'InvalidJobError';
+  constructor(readonly reason: InvalidJobReason, message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
 }
 
 /** Associated data for sealing: a sealed blob opens only inside the job it was made for. */
@@ -53,7 +59,7 @@ function validJobData(data: unknown): JobData {
   const parsed = jobDataSchema.safeParse(data);
   if (parsed.success) return parsed.data;
   const paths = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.')))].join(', ');
-  throw new InvalidJobError(`job data does not match schema v1 at: ${paths || '(root)'}`);
+  throw new InvalidJobError('invalid_job', `job data does not match schema v1 at: ${paths || '(root)'}`);
 }
 
 /** Validates job data and unseals its match fields, in memory only. */
@@ -64,7 +70,7 @@ export function openJobData(data: unknown, keyring: Keyring): OpenedJob {
     try {
       match = JSON.parse(keyring.unseal(job.sealed, sealingContext(job.provider, job.event.eventId)));
     } catch (error) {
-      throw new InvalidJobError('sealed match fields could not be opened', { cause: error });
+      throw new InvalidJobError('unsealable', 'sealed match fields could not be opened', { cause: error });
     }
   }
   if (job.provider === 'meta') {
