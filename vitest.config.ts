@@ -23,7 +23,7 @@ export const baseConfig: ViteUserConfig = {
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // `pnpm test` measures the pure core and enforces its threshold (issue 2: ≥ 90% of lines);
+    // `pnpm test` measures the pure core and enforces its threshold (≥ 90% of lines);
     // `pnpm coverage` widens the report to every package.
     coverage: {
       provider: 'v8',

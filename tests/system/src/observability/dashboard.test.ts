@@ -10,7 +10,7 @@ import { freeLocalPort, startPrivateRedis, type PrivateRedis } from '@capconnect
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /*
- * SPEC §6 / issue 6: "a provisioned Grafana dashboard whose every panel's query returns data against a
+ * SPEC §6: "a provisioned Grafana dashboard whose every panel's query returns data against a
  * running stack". A real Prometheus (Debian's package) scrapes the BUILT api and worker (`pnpm build`
  * first; `pnpm test` does) under generated traffic that produces every outcome the dashboard shows,
  * loads deploy/prometheus/alerts.yml, and then every panel query of
