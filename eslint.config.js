@@ -25,13 +25,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.test.ts', '**/*.reliability.ts', 'packages/testkit/**'],
+    files: ['**/*.test.ts', '**/*.reliability.ts', 'packages/testkit/**', 'tests/**'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
   {
-    files: ['apps/cli/src/**', 'bench/**', 'packages/sandbox/src/main.ts'],
+    files: ['apps/cli/src/**', 'bench/**', 'tests/**', 'packages/sandbox/src/main.ts'],
     rules: { 'no-console': 'off' },
   },
   {

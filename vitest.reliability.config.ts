@@ -8,7 +8,7 @@ export default defineConfig({
   ...base,
   test: {
     ...base.test,
-    include: ['packages/*/src/**/*.reliability.ts', 'apps/*/src/**/*.reliability.ts', 'bench/**/*.reliability.ts'],
+    include: ['tests/*/src/**/*.reliability.ts'],
     testTimeout: 180_000,
     fileParallelism: false,
   },

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freeLocalPort } from '@capconnect/cli';
+import { freeLocalPort } from '@capconnect/sandbox';
 
 /** A helper process of the benchmark (baseline server, no-op worker), started from bench/dist. */
 export interface BenchProcess {

@@ -1,7 +1,7 @@
 import express, { type Express, type RequestHandler } from 'express';
 import { createTokenVerifier, requireSignature, requireToken } from './auth.js';
 import { readRawBody, requireJson } from './body.js';
-import { batchHandler, collectHandler } from './collect.js';
+import { ingestBatchHandler, collectHandler } from './collect.js';
 import type { AppDeps } from './deps.js';
 import { errorHandler, sendError } from './errors.js';
 import { eventStatusHandler } from './events.js';
@@ -31,7 +31,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(observeRequests(deps.metrics, deps.logger));
 
   post('/v1/collect', collectHandler(deps));
-  post('/v1/collect/batch', batchHandler(deps));
+  post('/v1/collect/batch', ingestBatchHandler(deps));
   post('/v1/preview', previewHandler(deps));
   app.get('/v1/events/:eventId', routeLabel('/v1/events/:eventId'), ...authenticated, signed, eventStatusHandler(deps));
 

@@ -1,4 +1,4 @@
-import { dumpRedis, findCanaries } from '@capconnect/testkit';
+import { CANARIES, CANARY_SEARCH as SEARCH, dumpRedis, findCanaries } from '@capconnect/testkit';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NOW_MS, SECRET, reply, startHarness, type Harness } from './test/harness.js';
@@ -8,35 +8,11 @@ import { NOW_MS, SECRET, reply, startHarness, type Harness } from './test/harnes
  * full of distinctive values go through every route; then every Redis key and value under the
  * test prefix, every log line, every response and the metrics text are scanned for them.
  */
-const CANARIES = {
-  email: 'ZqCanary.Person@canary-mail-zq.example',
-  phoneNational: '090-7717-3141',
-  phoneInternational: '+81 90 7717 3141',
-  phoneE164: '+819077173141',
-  phoneDigits: '9077173141',
-  firstName: 'Zebulonqx',
-  lastName: "O'Quixotevar",
-  city: 'Canaryvillezq',
-  state: 'Canarystatezq',
-  zip: '987-6543',
-  street: '77 Canarystreet Zq',
-  dateOfBirth: '1987-03-14',
-  externalId: 'canary-external-zq',
-  ip: '198.51.100.77',
-  userAgent: 'CanaryAgentZQ/9.9 (X11)',
-  fbc: 'fb.1.1700000000000.IwAR-canaryZQ',
-  fbp: 'fb.1.1700000000000.1357913579',
-  gclid: 'CanaryGclidZQ123',
-  gbraid: 'CanaryGbraidZQ',
-  url: 'https://canary-shop-zq.example/thank-you?ref=zq',
-  custom: 'canary-custom-zq',
-};
-const SEARCH = [...Object.values(CANARIES), 'Quixotevar', 'canary-mail-zq', 'canary-shop-zq', '9077173141', '19870314'];
 
 const harnesses: Harness[] = [];
 afterEach(async () => { for (const harness of harnesses.splice(0)) await harness.close(); });
 
-function canaryEvent(eventId: string, eventName = 'Purchase', phone = CANARIES.phoneNational) {
+function canaryEvent(eventId: string, eventName = 'Purchase', phone: string = CANARIES.phoneNational) {
   return {
     customer: {
       email: [CANARIES.email, `  ${CANARIES.email.toUpperCase()} `],

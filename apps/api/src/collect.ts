@@ -41,7 +41,7 @@ export function collectHandler(deps: AppDeps): RequestHandler {
   };
 }
 
-function batchEntry(result: IngestResult, index: number) {
+function ingestBatchEntry(result: IngestResult, index: number) {
   switch (result.kind) {
     case 'invalid':
       return { index, status: 'invalid' as const };
@@ -58,10 +58,10 @@ function batchEntry(result: IngestResult, index: number) {
  * for the whole batch. Always 202 for an array (one bad item never fails the rest), 503 when the
  * store is down (then nothing of this batch is reported as stored).
  */
-export function batchHandler(deps: AppDeps): RequestHandler {
+export function ingestBatchHandler(deps: AppDeps): RequestHandler {
   return async (req, res) => {
     const waitMs = waitMsOf(req);
-    const body = parseJsonBody(req, deps.config.batchMaxEvents);
+    const body = parseJsonBody(req, deps.config.ingestBatchMaxEvents);
     if (!Array.isArray(body)) throw new HttpError(400, 'invalid_body', 'the body must be a JSON array of events');
     if (body.length === 0) throw new HttpError(400, 'invalid_body', 'the batch must hold at least one event');
     const nowMs = deps.clock();
@@ -71,14 +71,14 @@ export function batchHandler(deps: AppDeps): RequestHandler {
     for (const result of results) noteOutcome(res, result.kind === 'accepted' ? result.status : result.kind);
     const validationErrors = results.flatMap((result, index) => (result.kind === 'invalid' ? [{ index, issues: result.issues }] : []));
     if (waitMs === undefined) {
-      res.status(202).json({ results: results.map(batchEntry), validationErrors });
+      res.status(202).json({ results: results.map(ingestBatchEntry), validationErrors });
       return;
     }
     const targets: DeliveryTarget[] = results.flatMap(destinationsOf);
     const waited = await awaitOutcomes(deps.producer.queues, targets, waitMs, res, deps.logger);
     let offset = 0;
     const entries = results.map((result, index) => {
-      if (result.kind !== 'accepted') return batchEntry(result, index);
+      if (result.kind !== 'accepted') return ingestBatchEntry(result, index);
       const own = destinationsOf(result);
       const answer = syncAnswer(result.eventId, own, waited.statuses.slice(offset, offset + own.length), result.skipped);
       offset += own.length;

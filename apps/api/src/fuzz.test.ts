@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CONTRACT_FIELDS } from '@capconnect/testkit';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SECRET, purchase, startHarness, type Harness } from './test/harness.js';
@@ -32,13 +33,7 @@ const weirdScalar = fc.oneof(
 );
 const anyValue = fc.oneof({ maxDepth: 3 }, weirdScalar, fc.jsonValue({ maxDepth: 3 }), fc.array(weirdScalar, { maxLength: 15 }));
 
-const FIELDS = {
-  '': ['customer', 'event', 'consent', 'destinations'],
-  customer: ['email', 'phone', 'firstName', 'lastName', 'gender', 'dateOfBirth', 'city', 'state', 'zip', 'country', 'streetAddress', 'externalId'],
-  event: ['eventName', 'eventId', 'eventTime', 'value', 'currency', 'orderId', 'actionSource', 'eventSourceUrl', 'clientIpAddress',
-    'clientUserAgent', 'fbc', 'fbp', 'gclid', 'gbraid', 'wbraid', 'contents', 'customData'],
-  consent: ['adUserData', 'adPersonalization', 'limitedDataUse'],
-} as const;
+const FIELDS = CONTRACT_FIELDS;
 
 /** A valid event with some fields replaced by random or hostile values, or hostile keys added. */
 const mutatedEvent = fc

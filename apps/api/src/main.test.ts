@@ -1,7 +1,10 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { freePort, freshPrefix, testRedisUrl } from '@capconnect/testkit';
+import { PROVIDERS } from '@capconnect/core';
+import { QUEUE_NAMES, QUEUE_PREFIX, createRedisConnection, jobIdFor } from '@capconnect/queue';
+import { freeLocalPort, freshPrefix, testRedisUrl } from '@capconnect/testkit';
+import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { SECRET, purchase, testEnv } from './test/harness.js';
 
@@ -11,6 +14,19 @@ import { SECRET, purchase, testEnv } from './test/harness.js';
  */
 const mainJs = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
+/** The entry point has no prefix setting: its jobs land under the production prefix, so remove them by id. */
+async function removeJobsOf(eventId: string): Promise<void> {
+  const connection = createRedisConnection(testRedisUrl(), 'worker');
+  try {
+    for (const provider of PROVIDERS) {
+      const queue = new Queue(QUEUE_NAMES[provider], { connection, prefix: QUEUE_PREFIX });
+      await queue.remove(jobIdFor(provider, eventId));
+      await queue.close();
+    }
+  } finally {
+    connection.disconnect();
+  }
+}
 
 function run(env: Record<string, string>): { child: ChildProcessByStdio<null, Readable, Readable>; output: () => string; exited: Promise<number | null> } {
   let output = '';
@@ -23,14 +39,15 @@ function run(env: Record<string, string>): { child: ChildProcessByStdio<null, Re
 
 describe('node apps/api/dist/main.js', () => {
   it('boots, takes an event, and exits 0 on SIGTERM after a graceful stop', async () => {
-    const port = await freePort();
-    const { child, output, exited } = run(testEnv({ PORT: String(port), METRICS_PORT: String(await freePort()), REDIS_URL: testRedisUrl() }));
+    const port = await freeLocalPort();
+    const { child, output, exited } = run(testEnv({ PORT: String(port), METRICS_PORT: String(await freeLocalPort()), REDIS_URL: testRedisUrl() }));
+    const eventId = `main-${freshPrefix()}`;
     try {
       await expect.poll(() => output().includes('api listening'), { timeout: 15_000 }).toBe(true);
       const res = await fetch(`http://127.0.0.1:${port}/v1/collect`, {
         method: 'POST',
         headers: { 'x-capconnect-token': SECRET, 'content-type': 'application/json' },
-        body: JSON.stringify(purchase(`main-${freshPrefix()}`, { event: { eventTime: Math.floor(Date.now() / 1000) - 60 } })),
+        body: JSON.stringify(purchase(eventId, { event: { eventTime: Math.floor(Date.now() / 1000) - 60 } })),
       });
       expect(res.status).toBe(202);
       child.kill('SIGTERM');
@@ -39,6 +56,7 @@ describe('node apps/api/dist/main.js', () => {
       expect(output()).not.toContain(SECRET);
     } finally {
       child.kill('SIGKILL');
+      await removeJobsOf(eventId);
     }
   });
 

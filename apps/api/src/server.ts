@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '@capconnect/config';
 import { createKeyring } from '@capconnect/core';
-import { Producer, checkEvictionPolicy, createRedisConnection } from '@capconnect/queue';
+import { Producer, createRedisConnection, watchRedis } from '@capconnect/queue';
 import { createMetrics, startMetricsServer, type Logger } from '@capconnect/telemetry';
 import { Registry } from 'prom-client';
 import { createApp } from './app.js';
@@ -47,26 +47,8 @@ export async function startApiServer(config: Config, options: ApiServerOptions):
   const { logger } = options;
   const registry = new Registry();
   const metrics = createMetrics(registry);
-  metrics.redisUp.set(0); // until the first `ready`
   const connection = createRedisConnection(config.redisUrl, 'producer', { connectionName: 'capconnect-api' });
-  let redisReady = false;
-  let evictionChecked = false;
-  connection.on('error', (error: unknown) => {
-    // Once per outage, not once per reconnect attempt; the error code only (no URL, no password).
-    if (!redisReady) return;
-    redisReady = false;
-    metrics.redisUp.set(0);
-    logger.warn({ code: (error as { code?: unknown }).code }, 'redis connection lost; ingest answers 503 until it is back');
-  });
-  connection.on('ready', () => {
-    redisReady = true;
-    metrics.redisUp.set(1);
-    logger.info('redis connection ready');
-    if (!evictionChecked) {
-      evictionChecked = true;
-      void checkEvictionPolicy(connection, (message) => { logger.warn(message); });
-    }
-  });
+  watchRedis(connection, { logger, redisUp: metrics.redisUp, whileDown: 'ingest answers 503 until it is back', logReady: true });
   const producer = new Producer({
     connection,
     keyring: createKeyring(config.queueEncryptionKey),

@@ -1,7 +1,6 @@
-import { freshPrefix, testRedisUrl } from '@capconnect/testkit';
+import { captureIo, freshPrefix, testRedisUrl } from '@capconnect/testkit';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './cli.js';
-import { captureIo } from './test/io.js';
 
 describe('the capconnect command', () => {
   it('runs stats against Redis with --json and exit code 0', async () => {

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { japaneseCustomer, usCustomer } from './demo-customers.js';
 import { readLocalStack, redisAnswers, redisHelp } from './local-stack.js';
 import { EXIT, formatTable, writeLine, type Io } from './output.js';
 import { startStack, type Stack } from './stack.js';
@@ -27,20 +28,6 @@ interface CaseResult {
 }
 
 const sha = (value: string) => createHash('sha256').update(value).digest('hex');
-
-function japaneseCustomer(index: number) {
-  return {
-    email: ` Taro.Yamada${index}@Example.co.jp `, phone: '090-1234-5678', firstName: '太郎', lastName: '山田',
-    city: '千代田区', state: '東京都', zip: '100-0001', country: 'JP', externalId: `jp-user-${index}`,
-  };
-}
-
-function usCustomer(index: number) {
-  return {
-    email: `jane.doe+shop${index}@gmail.com`, phone: '(650) 555-1212', firstName: 'Jane', lastName: "O'Connor",
-    city: 'San Francisco', state: 'California', zip: '94105-1234', country: 'US', streetAddress: '1 Market St',
-  };
-}
 
 function webEvent(eventName: string, eventId: string, value: number, currency: string, extra: Record<string, unknown> = {}) {
   return {

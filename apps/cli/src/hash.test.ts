@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
+import { captureIo } from '@capconnect/testkit';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './cli.js';
 import { hashCustomer } from './hash.js';
-import { captureIo } from './test/io.js';
 
 const sha = (value: string) => createHash('sha256').update(value).digest('hex');
 

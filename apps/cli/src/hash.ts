@@ -1,4 +1,4 @@
-import { customerSchema, normalizeGoogleIdentifiers, normalizeMetaUserData, type Customer, type Warning } from '@capconnect/core';
+import { customerSchema, hashGoogleIdentifiers, hashMetaUserData, type Customer, type Warning } from '@capconnect/core';
 import { EXIT, formatTable, writeJson, writeLine, type Io } from './output.js';
 
 /** Customer fields `capconnect hash` accepts as options (the ingest contract's names). */
@@ -19,8 +19,8 @@ export interface HashRow {
  */
 export function hashCustomer(customer: Customer, options: { defaultCallingCode: string; nowMs: number }): { rows: HashRow[]; plain: Record<string, string>; warnings: Warning[] } {
   const context = { defaultCallingCode: options.defaultCallingCode, nowMs: options.nowMs };
-  const meta = normalizeMetaUserData(customer, context);
-  const google = normalizeGoogleIdentifiers(customer, context);
+  const meta = hashMetaUserData(customer, context);
+  const google = hashGoogleIdentifiers(customer, context);
   const rows: HashRow[] = [];
   for (const [field, digests] of Object.entries(meta.userData) as [string, string[]][]) {
     for (const digest of digests) rows.push({ provider: 'meta', field, digest });

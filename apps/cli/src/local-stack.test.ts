@@ -3,12 +3,10 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startPrivateRedis, type PrivateRedis } from '@capconnect/testkit';
+import { captureIo, freeLocalPort, type PrivateRedis, startPrivateRedis } from '@capconnect/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './cli.js';
-import { freeLocalPort } from './stack.js';
 import type { LocalStackInfo } from './local-stack.js';
-import { captureIo } from './test/io.js';
 
 // These tests run the built services (pnpm test builds first), each against its own Redis.
 const cliMain = fileURLToPath(new URL('../dist/main.js', import.meta.url));

@@ -1,12 +1,11 @@
 import { createKeyring, generateKeyText, type MetaPreparedEvent } from '@capconnect/core';
 import { BACKOFF_TYPE, QUEUE_NAMES, Producer, createRedisConnection, formatFailure } from '@capconnect/queue';
-import { freshPrefix, testRedisUrl } from '@capconnect/testkit';
+import { captureIo, freshPrefix, testRedisUrl } from '@capconnect/testkit';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failedListCommand, failedShowCommand, parseTimeArgument, replayCommand } from './failed.js';
 import { openQueues, RedisUnavailableError, type OpsQueues } from './queues.js';
 import { statsCommand } from './stats.js';
-import { captureIo } from './test/io.js';
 
 const keyring = createKeyring(generateKeyText());
 const prefix = freshPrefix();

@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
+import { captureIo } from '@capconnect/testkit';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './cli.js';
-import { captureIo } from './test/io.js';
 
 const sha = (value: string) => createHash('sha256').update(value).digest('hex');
 const event = {

@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generateKeyText } from '@capconnect/core';
-import { SANDBOX_DEFAULTS, startSandbox, type SandboxOptions } from '@capconnect/sandbox';
+import { SANDBOX_DEFAULTS, freeLocalPort, startSandbox, type SandboxOptions } from '@capconnect/sandbox';
 
 /**
  * The whole pipeline on one machine, as real processes: the api and N workers are started from
@@ -86,17 +85,6 @@ export function servicePath(service: 'api' | 'worker'): string {
   } catch {
     throw new StackStartError(`@capconnect/${service} is not built: run \`pnpm build\` first`);
   }
-}
-
-export async function freeLocalPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => { if (address && typeof address === 'object') resolve(address.port); else reject(new Error('no port')); });
-    });
-  });
 }
 
 async function waitForHttp(url: string, process: StackProcess, timeoutMs: number): Promise<void> {

@@ -8,7 +8,7 @@ function recorder(delayMs = 0, extra: { maxSize?: number; maxLingerMs?: number; 
     lingerMs: 30,
     ...(extra.maxLingerMs !== undefined && { maxLingerMs: extra.maxLingerMs }),
     ...(extra.canGrow !== undefined && { canGrow: extra.canGrow }),
-    flush: async (items) => {
+    send: async (items) => {
       batches.push(items);
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       if (items.includes(-1)) throw new Error('boom');

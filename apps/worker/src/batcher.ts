@@ -1,6 +1,6 @@
 /**
  * Micro-batching in one process (SPEC §5): items submitted one by one are gathered into one
- * provider request, flushed when `maxSize` items are waiting or `lingerMs` after the first one
+ * provider request, sent when `maxSize` items are waiting or `lingerMs` after the first one
  * arrived, whichever comes first. Each submitter awaits its own item's result, so every BullMQ
  * job keeps its own outcome while many jobs share one request. While a submitter waits, BullMQ
  * keeps renewing that job's lock, so a lock never expires mid-batch.
@@ -16,13 +16,13 @@
  */
 
 export interface BatcherOptions<Item, Result> {
-  /** Items per flush at most (`META_BATCH_MAX`, `GOOGLE_BATCH_MAX`). */
+  /** Items per batch at most (`META_BATCH_MAX`, `GOOGLE_BATCH_MAX`). */
   maxSize: number;
   /** How long the first item of a batch waits for company, in ms (`BATCH_LINGER_MS`). */
   lingerMs: number;
   /** Sends one batch; must return one result per item, in order. A throw fails the whole batch via `onError`. */
-  flush: (items: Item[]) => Promise<Result[]>;
-  /** The result every item of a batch gets when `flush` throws. */
+  send: (items: Item[]) => Promise<Result[]>;
+  /** The result every item of a batch gets when `send` throws. */
   onError: (error: unknown) => Result;
   /** Longest wait of a batch while a backlog drains, in ms (default `lingerMs`: no extension). */
   maxLingerMs?: number;
@@ -73,7 +73,7 @@ export class Batcher<Item, Result> {
       const entry: Entry<Item, Result> = { item, waiters: [resolve] };
       this.open.push(entry);
       if (key !== undefined) this.openByKey.set(key, entry);
-      if (this.open.length >= this.options.maxSize) this.flushOpen();
+      if (this.open.length >= this.options.maxSize) this.sendOpen();
       else this.timer ??= setTimeout(() => { this.lingerOver(); }, this.options.lingerMs);
     });
   }
@@ -84,7 +84,7 @@ export class Batcher<Item, Result> {
    */
   noteDrained(): void {
     this.drainedSinceOpen = true;
-    if (this.open.length > 0 && performance.now() - this.openedAt >= this.options.lingerMs) this.flushOpen();
+    if (this.open.length > 0 && performance.now() - this.openedAt >= this.options.lingerMs) this.sendOpen();
   }
 
   /** Items waiting in the open batch. */
@@ -94,7 +94,7 @@ export class Batcher<Item, Result> {
 
   /** Sends the open batch now and waits until every batch in flight has its results. */
   async drain(): Promise<void> {
-    this.flushOpen();
+    this.sendOpen();
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
@@ -106,10 +106,10 @@ export class Batcher<Item, Result> {
       this.timer = setTimeout(() => { this.lingerOver(); }, this.options.lingerMs);
       return;
     }
-    this.flushOpen();
+    this.sendOpen();
   }
 
-  private flushOpen(): void {
+  private sendOpen(): void {
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
@@ -125,7 +125,7 @@ export class Batcher<Item, Result> {
   private async run(batch: Entry<Item, Result>[]): Promise<void> {
     let results: Result[];
     try {
-      results = await this.options.flush(batch.map((entry) => entry.item));
+      results = await this.options.send(batch.map((entry) => entry.item));
     } catch (error) {
       const failed = this.options.onError(error);
       results = batch.map(() => failed);

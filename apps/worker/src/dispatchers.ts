@@ -9,8 +9,8 @@ import { Batcher } from './batcher.js';
 
 /**
  * A dispatcher turns one opened job into one row of a provider batch and hands back that row's
- * result. Terminology: a *batch* is the set of jobs that share one provider request; a *flush* sends
- * it. Building and pre-validation are pure (packages/providers); the batcher does the gathering.
+ * result. Terminology: a *batch* is the set of jobs that share one provider request (not the client's
+ * ingest batch of `POST /v1/collect/batch`); *sending* it is one provider request. Building and pre-validation are pure (packages/providers); the batcher does the gathering.
  */
 export interface Dispatcher {
   readonly provider: Provider;
@@ -33,10 +33,21 @@ export interface BatchSettings {
   canGrow: () => boolean;
 }
 
-const internalError = (error: unknown): EventResult => {
-  void coerceError(error);
-  return { kind: 'error', error: new TransientError({ code: 'internal' }) };
-};
+/**
+ * The result every event of a batch gets when sending it threw something unexpected (a bug, not a
+ * provider answer): retried as `internal`, and logged by error name and code only, since the
+ * message of an arbitrary error could quote event data.
+ */
+function internalError(logger: Logger, fields: { provider: Provider; mode?: GoogleMode }): (error: unknown) => EventResult {
+  return (thrown) => {
+    const error = coerceError(thrown);
+    const { code } = error as { code?: unknown };
+    logger.error({
+      ...fields, errorName: error.name, ...((typeof code === 'string' || typeof code === 'number') && { code }),
+    }, 'batch send failed unexpectedly');
+    return { kind: 'error', error: new TransientError({ code: 'internal' }) };
+  };
+}
 
 /** One log line per batch: provider, size, statuses, duration and codes; never payloads or provider text. */
 function logBatch(logger: Logger, fields: { provider: Provider; mode?: GoogleMode }, results: readonly EventResult[], startedMs: number): void {
@@ -61,13 +72,13 @@ function logBatch(logger: Logger, fields: { provider: Provider; mode?: GoogleMod
 export function createMetaDispatcher(client: MetaClient, settings: BatchSettings, logger: Logger): Dispatcher {
   const batcher = new Batcher<MetaServerEvent, EventResult>({
     ...settings,
-    flush: async (events) => {
+    send: async (events) => {
       const started = performance.now();
       const results = await client.send(events);
       logBatch(logger, { provider: 'meta' }, results, started);
       return results;
     },
-    onError: internalError,
+    onError: internalError(logger, { provider: 'meta' }),
   });
   return {
     provider: 'meta',
@@ -96,13 +107,13 @@ export function createGoogleDispatcher(client: GoogleClient, context: { customer
   for (const mode of ['click', 'enhancement'] as const) {
     batchers.set(mode, new Batcher<GoogleRow, EventResult>({
       ...settings,
-      flush: async (rows) => {
+      send: async (rows) => {
         const started = performance.now();
-        const results = await client.upload(mode, rows);
+        const results = await client.send(mode, rows);
         logBatch(logger, { provider: 'google', mode }, results, started);
         return results;
       },
-      onError: internalError,
+      onError: internalError(logger, { provider: 'google', mode }),
     }));
   }
   return {

@@ -7,7 +7,7 @@ import {
 import type { Logger, Metrics } from '@capconnect/telemetry';
 import { Queue, Worker, type Job } from 'bullmq';
 import { createGoogleDispatcher, createMetaDispatcher, type Dispatcher } from './dispatchers.js';
-import { ProviderBlock, RetryableError, settle, settleSent, type SettleContext } from './job-outcome.js';
+import { ProviderBlock, RetryableError, settle, settleSent, type SettleContext } from './settle.js';
 import { startQueueDepthCollector } from './queue-depth.js';
 
 export interface WorkerDeps {
@@ -110,11 +110,10 @@ export function createWorkers(deps: WorkerDeps): Workers {
         let opened: OpenedJob;
         try {
           opened = openJobData(job.data, deps.keyring);
-          if (opened.provider !== provider) throw new InvalidJobError('job is on the wrong queue');
+          if (opened.provider !== provider) throw new InvalidJobError('invalid_job', 'job is on the wrong queue');
         } catch (error) {
           if (!(error instanceof InvalidJobError)) throw error;
-          const reason = /sealed/.test(error.message) ? 'unsealable' : 'invalid_job';
-          return await settle(job, token, { kind: 'error', error: new PermanentError({ reason }) }, 0, Infinity, context);
+          return await settle(job, token, { kind: 'error', error: new PermanentError({ reason: error.reason }) }, 0, Infinity, context);
         }
         const expiresAtMs = dispatcher.expiresAtMs(opened);
         const now = nowMs();
@@ -148,9 +147,11 @@ export function createWorkers(deps: WorkerDeps): Workers {
     });
     worker.on('error', (error) => { deps.logger.warn({ provider, error: error.name }, 'worker error'); });
     worker.on('drained', () => { dispatcher.noteDrained(); });
-    worker.on('failed', (job, error) => {
-      // Jobs failed by BullMQ itself (not by settle), e.g. stalled too often.
-      if (job && /stalled/.test(error.message)) deps.metrics.dispatchEvents.inc({ provider, outcome: 'failed' });
+    worker.on('failed', (job) => {
+      // Jobs failed by BullMQ itself, not by settle (which counts its own): a job that stalled more
+      // than MAX_STALLED_COUNT times carries BullMQ's deferred failure, and the next worker that
+      // takes it fails it without running the processor.
+      if (job?.deferredFailure) deps.metrics.dispatchEvents.inc({ provider, outcome: 'failed' });
     });
     workers[provider] = worker;
   }

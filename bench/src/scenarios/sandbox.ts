@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freeLocalPort } from '@capconnect/cli';
+import { freeLocalPort } from '@capconnect/sandbox';
 import { measureThroughput } from '@capconnect/sandbox';
 import type { Result } from '../report.js';
 import { summarize } from '../stats.js';
 
 /**
- * Scenario 0 (issue 3): the sandbox must never be the bottleneck of the other scenarios. The
+ * Scenario 0: the sandbox must never be the bottleneck of the other scenarios. The
  * standalone sandbox process (one core, one event loop) takes batched Meta and Google uploads from
  * this process; target ≥ 20,000 events/s accepted.
  */

@@ -23,7 +23,7 @@ describe('loadConfig', () => {
       defaultCountryCode: '81',
       defaultCurrency: 'JPY',
       httpTimeoutMs: 10_000,
-      batchMaxEvents: 1000,
+      ingestBatchMaxEvents: 1000,
       batchLingerMs: 100,
       metricsPort: 9464,
       completedRetentionS: 86_400,

@@ -71,7 +71,7 @@ export interface Config {
   httpTimeoutMs: number;
   retry: RetryPolicy;
   /** Items per `/v1/collect/batch` request, default 1000. */
-  batchMaxEvents: number;
+  ingestBatchMaxEvents: number;
   /** Largest accepted request body in bytes, default 5 MiB (a full 1000-event batch fits). */
   bodyLimitBytes: number;
   /** How long a worker waits to fill a provider batch, default 100 ms. */
@@ -333,7 +333,7 @@ function buildConfig(env: Env, options: LoadOptions): Config {
     defaultCurrency: env.DEFAULT_CURRENCY,
     httpTimeoutMs: env.HTTP_TIMEOUT_MS,
     retry: { maxAttempts: env.RETRY_MAX_ATTEMPTS, baseDelayMs: env.RETRY_BASE_DELAY_MS, maxDelayMs: env.RETRY_MAX_DELAY_MS },
-    batchMaxEvents: env.BATCH_MAX_EVENTS,
+    ingestBatchMaxEvents: env.BATCH_MAX_EVENTS,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     batchLingerMs: env.BATCH_LINGER_MS,
     workerConcurrency: env.WORKER_CONCURRENCY,

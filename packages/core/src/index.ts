@@ -22,11 +22,11 @@ export {
 } from './contract.js';
 export { EMPTY_STRING_DIGEST, isDigest, sha256Hex } from './hash.js';
 export { DERIVED_EVENT_ID_PREFIX, deriveEventId } from './event-id.js';
-export { prepareEvent, type PrepareOptions, type PrepareResult } from './prepare.js';
-export { GOOGLE_MAX_USER_IDENTIFIERS, type GoogleConversionAction } from './prepare-google.js';
-export { META_MAX_EVENT_AGE_S, META_MAX_PHYSICAL_STORE_EVENT_AGE_S } from './prepare-meta.js';
+export { prepareEvent, type PrepareOptions, type PrepareResult } from './prepare/prepare-event.js';
+export { GOOGLE_MAX_USER_IDENTIFIERS, type GoogleConversionAction } from './prepare/google.js';
+export { META_MAX_EVENT_AGE_S, META_MAX_PHYSICAL_STORE_EVENT_AGE_S } from './prepare/meta.js';
 export { isSupportedCallingCode } from './normalize/phone.js';
 export { toAlpha2 } from './normalize/country.js';
-export { normalizeMetaUserData, type MetaUserData } from './normalize/meta.js';
-export { normalizeGoogleIdentifiers, type GoogleAddress, type GoogleIdentifiers } from './normalize/google.js';
+export { hashMetaUserData, type MetaUserData } from './normalize/meta.js';
+export { hashGoogleIdentifiers, type GoogleAddress, type GoogleIdentifiers } from './normalize/google.js';
 export type { NormalizeContext } from './normalize/context.js';

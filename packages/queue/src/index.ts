@@ -1,32 +1,19 @@
-export {
-  BACKOFF_TYPE,
-  InvalidJobError,
-  JOB_NAME,
-  QUEUE_NAMES,
-  QUEUE_PREFIX,
-  jobDataSchema,
-  jobIdFor,
-  jobOptions,
-  openJobData,
-  sealingContext,
-  toJobData,
-  type GoogleJobData,
-  type JobData,
-  type JobPolicy,
-  type MetaJobData,
-  type OpenedJob,
-} from './catalogue.js';
+export { BACKOFF_TYPE, JOB_NAME, QUEUE_NAMES, QUEUE_PREFIX } from './queue-names.js';
+export { jobDataSchema, type GoogleJobData, type JobData, type MetaJobData } from './job-schema.js';
+export { jobIdFor } from './job-id.js';
+export { InvalidJobError, openJobData, sealingContext, toJobData, type InvalidJobReason, type OpenedJob } from './job-data.js';
+export { jobOptions, type JobPolicy } from './job-options.js';
 export { backoffDelayMs, type BackoffPolicy } from './backoff.js';
 export { checkEvictionPolicy, createRedisConnection, type ConnectionOptions, type ConnectionRole, type RedisConnection } from './connection.js';
+export { watchRedis, type RedisWatcherLogger, type RedisWatcherOptions } from './redis-watcher.js';
 export { Producer, QueueUnavailableError, type EnqueueItem, type EnqueuedJob, type ProducerOptions } from './producer.js';
-export { formatFailure, parseFailure, type DeliveryFailure, type DeliveryOutcome } from './outcome.js';
 export {
-  FINAL_STATES,
+  FINAL_STATES, formatFailure, parseFailure, type DeliveryFailure, type DeliveryOutcome, type DeliveryState, type DeliveryStatus,
+} from './outcome.js';
+export {
   readDeliveryStatus,
   readEventStatus,
   waitForOutcomes,
-  type DeliveryState,
-  type DeliveryStatus,
   type DeliveryTarget,
   type ProviderQueues,
   type WaitOptions,

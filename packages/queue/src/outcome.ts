@@ -1,5 +1,8 @@
+import type { Provider } from '@capconnect/core';
+
 /**
- * What a worker records about a delivery, and how the API reads it back. A completed job's
+ * The outcome types of a delivery: what a worker records about it, how the API reads it back, and
+ * the states a status answer reports. A completed job's
  * `returnvalue` is a `DeliveryOutcome`; a failed job's `failedReason` is a formatted
  * `DeliveryFailure`. Both hold codes, statuses and provider references only, never provider
  * error text (which can quote submitted values) and never personal data.
@@ -26,6 +29,36 @@ export interface DeliveryFailure {
   code: string;
   httpStatus?: number;
   reference?: string;
+}
+
+/**
+ * - `queued`: waiting for a worker (or delayed before its first attempt).
+ * - `sending`: a worker holds it now.
+ * - `sent`: the provider acknowledged it.
+ * - `retrying`: an attempt failed transiently; the next one is scheduled (`nextAttemptAt`).
+ * - `failed`: given up, with a reason code (the job stays in the dead-letter queue).
+ * - `expired`: past the provider's window, never sent (reason `expired`).
+ */
+export type DeliveryState = 'queued' | 'sending' | 'sent' | 'retrying' | 'failed' | 'expired';
+
+export const FINAL_STATES: ReadonlySet<DeliveryState> = new Set(['sent', 'failed', 'expired']);
+
+export interface DeliveryStatus {
+  provider: Provider;
+  jobId: string;
+  state: DeliveryState;
+  /** Delivery attempts made so far (failed ones, plus the successful one for `sent`). */
+  attempts: number;
+  /** Unix ms of the next attempt, for `retrying`. */
+  nextAttemptAt?: number;
+  /** Failure reason code (`failed`, `expired`, and the last error of `retrying` when recorded). */
+  reason?: string;
+  /** Provider HTTP status of the acknowledgement or of the final failure, when known. */
+  httpStatus?: number;
+  /** Meta `fbtrace_id` / Google request id. */
+  reference?: string;
+  /** Unix ms of the acknowledgement or final failure. */
+  finishedAt?: number;
 }
 
 const SEPARATOR = '|';

@@ -1,6 +1,10 @@
 import { PROVIDERS, type Keyring, type PreparedEvent, type Provider } from '@capconnect/core';
 import { Queue } from 'bullmq';
-import { JOB_NAME, QUEUE_NAMES, QUEUE_PREFIX, jobIdFor, jobOptions, toJobData, type JobData, type JobPolicy } from './catalogue.js';
+import { toJobData } from './job-data.js';
+import { jobIdFor } from './job-id.js';
+import { jobOptions, type JobPolicy } from './job-options.js';
+import type { JobData } from './job-schema.js';
+import { JOB_NAME, QUEUE_NAMES, QUEUE_PREFIX } from './queue-names.js';
 import type { RedisConnection } from './connection.js';
 
 /** Up to this many jobs, the existence check uses plain commands instead of a pipeline. */

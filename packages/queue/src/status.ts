@@ -1,7 +1,7 @@
 import { PROVIDERS, type Provider } from '@capconnect/core';
 import type { Job, Queue } from 'bullmq';
-import { jobIdFor } from './catalogue.js';
-import { parseFailure, type DeliveryOutcome } from './outcome.js';
+import { jobIdFor } from './job-id.js';
+import { FINAL_STATES, parseFailure, type DeliveryOutcome, type DeliveryStatus } from './outcome.js';
 
 /**
  * Reading delivery state back from the queues, for `GET /v1/events/:eventId` and `?wait=`
@@ -9,36 +9,6 @@ import { parseFailure, type DeliveryOutcome } from './outcome.js';
  * `DeliveryOutcome` and the coded `failedReason`: codes, statuses and provider references,
  * never job data, so nothing personal can leave through a status answer.
  */
-
-/**
- * - `queued`: waiting for a worker (or delayed before its first attempt).
- * - `sending`: a worker holds it now.
- * - `sent`: the provider acknowledged it.
- * - `retrying`: an attempt failed transiently; the next one is scheduled (`nextAttemptAt`).
- * - `failed`: given up, with a reason code (the job stays in the dead-letter queue).
- * - `expired`: past the provider's window, never sent (reason `expired`).
- */
-export type DeliveryState = 'queued' | 'sending' | 'sent' | 'retrying' | 'failed' | 'expired';
-
-export const FINAL_STATES: ReadonlySet<DeliveryState> = new Set(['sent', 'failed', 'expired']);
-
-export interface DeliveryStatus {
-  provider: Provider;
-  jobId: string;
-  state: DeliveryState;
-  /** Delivery attempts made so far (failed ones, plus the successful one for `sent`). */
-  attempts: number;
-  /** Unix ms of the next attempt, for `retrying`. */
-  nextAttemptAt?: number;
-  /** Failure reason code (`failed`, `expired`, and the last error of `retrying` when recorded). */
-  reason?: string;
-  /** Provider HTTP status of the acknowledgement or of the final failure, when known. */
-  httpStatus?: number;
-  /** Meta `fbtrace_id` / Google request id. */
-  reference?: string;
-  /** Unix ms of the acknowledgement or final failure. */
-  finishedAt?: number;
-}
 
 /** The queues this module reads: the producer's or a worker's, keyed by provider. */
 export type ProviderQueues = Readonly<Record<Provider, Queue>>;

@@ -16,3 +16,4 @@ export { parseGoogleDateTime } from './google-rules.js';
 export { parseSandboxArgs, parseFaultArg, type ParsedArgs } from './args.js';
 export { measureThroughput, type ThroughputOptions, type ThroughputResult } from './throughput.js';
 export type * from './types.js';
+export { freeLocalPort } from './free-port.js';

@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 
-export { freePort, startPrivateRedis, waitForRedis, type PrivateRedis, type PrivateRedisOptions } from './redis-server.js';
+export { freeLocalPort } from '@capconnect/sandbox';
+export { startPrivateRedis, waitForRedis, type PrivateRedis, type PrivateRedisOptions } from './redis-server.js';
+export { CANARIES, CANARY_PHONES, CANARY_SEARCH } from './canaries.js';
+export { CONTRACT_FIELDS } from './contract-fields.js';
+export { captureIo, type CapturedIo } from './capture-io.js';
 export { startSharedRedis, type SharedRedis } from './shared-redis.js';
 
 declare module 'vitest' {
@@ -16,12 +20,43 @@ export function testRedisUrl(): string {
   return inject('redisUrl');
 }
 
+/** The prefixes `freshPrefix` handed out in this test file (each file runs in its own module context). */
+const handedOut = new Set<string>();
+
 /**
  * A BullMQ prefix no other test uses, in Redis Cluster hash-tag form like the production
- * `{capconnect}`, so tests sharing one Redis never see each other's keys.
+ * `{capconnect}`, so tests sharing one Redis never see each other's keys. Every key under it is
+ * deleted after the test file (setup-file.ts).
  */
 export function freshPrefix(): string {
-  return `{cctest-${randomBytes(6).toString('hex')}}`;
+  const prefix = `{cctest-${randomBytes(6).toString('hex')}}`;
+  handedOut.add(prefix);
+  return prefix;
+}
+
+/** Deletes every key under `prefix` on the Redis at `url`; returns how many. */
+export async function deleteKeysWithPrefix(url: string, prefix: string): Promise<number> {
+  const client = new Redis(url);
+  try {
+    const pattern = `${prefix.replace(/[*?[\]\\]/g, (char) => `\\${char}`)}*`;
+    let deleted = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', '1000');
+      cursor = next;
+      if (keys.length > 0) deleted += await client.unlink(...keys);
+    } while (cursor !== '0');
+    return deleted;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Deletes the keys under every prefix `freshPrefix` handed out in this test file, on the shared Redis. */
+export async function deleteFreshPrefixKeys(): Promise<void> {
+  const url = testRedisUrl();
+  for (const prefix of handedOut) await deleteKeysWithPrefix(url, prefix);
+  handedOut.clear();
 }
 
 /**

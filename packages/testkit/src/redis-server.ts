@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freeLocalPort } from '@capconnect/sandbox';
 import { Redis } from 'ioredis';
 
 /** Options for a private `redis-server` child process. */
@@ -34,21 +34,6 @@ export interface PrivateRedis {
   dispose(): Promise<void>;
 }
 
-/** Asks the kernel for a free TCP port on the loopback interface. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === 'object') resolve(address.port);
-        else reject(new Error('no port assigned'));
-      });
-    });
-  });
-}
-
 /** Resolves once a Redis at `url` answers PING, or rejects after `timeoutMs`. */
 export async function waitForRedis(url: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -70,7 +55,7 @@ export async function waitForRedis(url: string, timeoutMs = 10_000): Promise<voi
 
 /** Starts a private `redis-server` on a free loopback port (the binary must be on PATH). */
 export async function startPrivateRedis(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
-  const port = await freePort();
+  const port = await freeLocalPort();
   const dataDir = mkdtempSync(join(tmpdir(), 'capconnect-redis-'));
   const url = `redis://127.0.0.1:${port}`;
   const args = [

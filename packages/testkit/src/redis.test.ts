@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dumpRedis, findCanaries, freshPrefix, startPrivateRedis, testRedisUrl, type PrivateRedis } from './index.js';
+import { deleteKeysWithPrefix, dumpRedis, findCanaries, freshPrefix, startPrivateRedis, testRedisUrl, type PrivateRedis } from './index.js';
 
 describe('the Redis fixture', () => {
   const privates: PrivateRedis[] = [];
@@ -11,6 +11,22 @@ describe('the Redis fixture', () => {
     try {
       expect(await client.ping()).toBe('PONG');
     } finally {
+      client.disconnect();
+    }
+  });
+
+  it('deletes every key under a prefix and nothing else', async () => {
+    const [mine, other] = [freshPrefix(), freshPrefix()];
+    const client = new Redis(testRedisUrl());
+    try {
+      await client.set(`${mine}:a`, '1');
+      await client.rpush(`${mine}:b:list`, 'x');
+      await client.set(`${other}:a`, '1');
+      expect(await deleteKeysWithPrefix(testRedisUrl(), mine)).toBe(2);
+      expect(await client.exists(`${mine}:a`, `${mine}:b:list`)).toBe(0);
+      expect(await client.exists(`${other}:a`)).toBe(1);
+    } finally {
+      await client.del(`${other}:a`);
       client.disconnect();
     }
   });

@@ -1,8 +1,8 @@
 /** Whole-customer normalization: arrays, warnings by path, duplicates, pre-hashed values, the seed item. */
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../hash.js';
-import { normalizeGoogleIdentifiers } from './google.js';
-import { normalizeMetaUserData } from './meta.js';
+import { hashGoogleIdentifiers } from './google.js';
+import { hashMetaUserData } from './meta.js';
 
 const CONTEXT = { defaultCallingCode: '81', nowMs: Date.UTC(2026, 9, 1) };
 const h = sha256Hex;
@@ -23,9 +23,9 @@ const SEED = {
   externalId: 'user_42',
 };
 
-describe('normalizeMetaUserData', () => {
+describe('hashMetaUserData', () => {
   it('hashes the seed customer by Meta rules', () => {
-    expect(normalizeMetaUserData(SEED, CONTEXT)).toEqual({
+    expect(hashMetaUserData(SEED, CONTEXT)).toEqual({
       userData: {
         em: [h('john.doe@example.com')],
         ph: [h('819012345678')],
@@ -44,7 +44,7 @@ describe('normalizeMetaUserData', () => {
   });
 
   it('normalizes arrays element by element, drops empty and invalid values with their path, removes duplicates', () => {
-    const result = normalizeMetaUserData(
+    const result = hashMetaUserData(
       {
         email: ['a@example.com', ' A@EXAMPLE.COM', 'broken', '', 'b@example.com'],
         phone: ['090-1234-5678', '+81 90 1234 5678', '12'],
@@ -66,12 +66,12 @@ describe('normalizeMetaUserData', () => {
 
   it('passes a 64-hex digest through lowercased instead of hashing it again', () => {
     const digest = h('john.doe@example.com');
-    const result = normalizeMetaUserData({ email: [digest.toUpperCase(), 'John.Doe@example.com'] }, CONTEXT);
+    const result = hashMetaUserData({ email: [digest.toUpperCase(), 'John.Doe@example.com'] }, CONTEXT);
     expect(result.userData.em).toEqual([digest]);
   });
 
   it("uses the customer's country for the phone region, the US ZIP rule and state names", () => {
-    const result = normalizeMetaUserData(
+    const result = hashMetaUserData(
       { phone: '(650)555-1212', zip: '94105-1234', state: 'California', country: ['Narnia', 'United States'] },
       CONTEXT,
     );
@@ -85,13 +85,13 @@ describe('normalizeMetaUserData', () => {
   });
 
   it('returns nothing for an empty customer', () => {
-    expect(normalizeMetaUserData({}, CONTEXT)).toEqual({ userData: {}, warnings: [] });
+    expect(hashMetaUserData({}, CONTEXT)).toEqual({ userData: {}, warnings: [] });
   });
 });
 
-describe('normalizeGoogleIdentifiers', () => {
+describe('hashGoogleIdentifiers', () => {
   it('hashes the seed customer by Google rules, with a complete address', () => {
-    expect(normalizeGoogleIdentifiers(SEED, CONTEXT)).toEqual({
+    expect(hashGoogleIdentifiers(SEED, CONTEXT)).toEqual({
       hashedEmail: [h('john.doe@example.com')],
       hashedPhoneNumber: [h('+819012345678')],
       address: {
@@ -104,8 +104,8 @@ describe('normalizeGoogleIdentifiers', () => {
 
   it('applies the Gmail rule, which Meta does not', () => {
     const customer = { email: 'J.O.Hn+promo@gmail.com' };
-    expect(normalizeGoogleIdentifiers(customer, CONTEXT).hashedEmail).toEqual([h('john@gmail.com')]);
-    expect(normalizeMetaUserData(customer, CONTEXT).userData.em).toEqual([h('j.o.hn+promo@gmail.com')]);
+    expect(hashGoogleIdentifiers(customer, CONTEXT).hashedEmail).toEqual([h('john@gmail.com')]);
+    expect(hashMetaUserData(customer, CONTEXT).userData.em).toEqual([h('j.o.hn+promo@gmail.com')]);
   });
 
   it.each([
@@ -115,12 +115,12 @@ describe('normalizeGoogleIdentifiers', () => {
     ['country', { firstName: 'John', lastName: 'Doe', zip: '100-0001' }],
     ['a valid country', { firstName: 'John', lastName: 'Doe', zip: '100-0001', country: 'Narnia' }],
   ])('leaves the address out when it lacks %s', (_missing, customer) => {
-    expect(normalizeGoogleIdentifiers(customer, CONTEXT).address).toBeUndefined();
+    expect(hashGoogleIdentifiers(customer, CONTEXT).address).toBeUndefined();
   });
 
   it('keeps only the address parts that are present beyond the required four', () => {
     expect(
-      normalizeGoogleIdentifiers({ firstName: ['', 'Ann'], lastName: 'Lee', zip: ' 94105 ', country: 'us' }, CONTEXT)
+      hashGoogleIdentifiers({ firstName: ['', 'Ann'], lastName: 'Lee', zip: ' 94105 ', country: 'us' }, CONTEXT)
         .address,
     ).toEqual({
       hashed: { hashedFirstName: h('ann'), hashedLastName: h('lee') },

@@ -11,7 +11,7 @@ import { digestValues, normalizeValues } from './values.js';
 export interface GoogleIdentifiers {
   hashedEmail: Digest[];
   hashedPhoneNumber: Digest[];
-  /** `addressInfo`, present only when complete (see `normalizeGoogleIdentifiers`). */
+  /** `addressInfo`, present only when complete (see `hashGoogleIdentifiers`). */
   address?: GoogleAddress;
   warnings: Warning[];
 }
@@ -28,7 +28,7 @@ export interface GoogleAddress {
  * is used. The address is kept only when it has first name, last name, country code and postal
  * code: the parts Google's own samples require; an incomplete one would fail the row.
  */
-export function normalizeGoogleIdentifiers(customer: Customer, context: NormalizeContext): GoogleIdentifiers {
+export function hashGoogleIdentifiers(customer: Customer, context: NormalizeContext): GoogleIdentifiers {
   const region = { country: customerCountry(customer), defaultCallingCode: context.defaultCallingCode, memo: context.phoneMemo };
   const email = digestValues('customer.email', customer.email, normalizeGoogleEmail);
   const phone = digestValues('customer.phone', customer.phone, (value) => normalizeGooglePhone(value, region));

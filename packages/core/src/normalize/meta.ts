@@ -47,7 +47,7 @@ export interface MetaUserData {
 }
 
 /** Meta `user_data` digests for one customer; every list present is non-empty. */
-export function normalizeMetaUserData(customer: Customer, context: NormalizeContext): MetaUserData {
+export function hashMetaUserData(customer: Customer, context: NormalizeContext): MetaUserData {
   const userData: MetaUserDigests = {};
   const warnings: Warning[] = [];
   for (const rule of metaFieldRules(customer, context)) {

@@ -9,8 +9,8 @@ import { normalizeGoogleCountry, normalizeMetaCountry } from './country.js';
 import { normalizeMetaDateOfBirth } from './date-of-birth.js';
 import { normalizeGoogleEmail, normalizeMetaEmail } from './email.js';
 import { normalizeMetaGender } from './gender.js';
-import { normalizeGoogleIdentifiers } from './google.js';
-import { normalizeMetaUserData } from './meta.js';
+import { hashGoogleIdentifiers } from './google.js';
+import { hashMetaUserData } from './meta.js';
 import { normalizeGoogleAddressText, normalizeMetaCity, normalizeMetaExternalId, normalizeMetaName } from './names.js';
 import { normalizeGooglePhone, normalizeMetaPhone } from './phone.js';
 import { normalizeMetaPostalCode } from './postal-code.js';
@@ -115,8 +115,8 @@ describe('whole-customer normalization', () => {
   it('never throws and never emits the empty-string digest', () => {
     fc.assert(
       fc.property(customer, (raw) => {
-        const meta = normalizeMetaUserData(raw, CONTEXT);
-        const google = normalizeGoogleIdentifiers(raw, CONTEXT);
+        const meta = hashMetaUserData(raw, CONTEXT);
+        const google = hashGoogleIdentifiers(raw, CONTEXT);
         const hashedAddress: (string | undefined)[] = Object.values(google.address?.hashed ?? {});
         const metaDigests: string[] = Object.values(meta.userData).flatMap((list: string[] | undefined) => list ?? []);
         const digests = [

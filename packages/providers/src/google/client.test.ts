@@ -35,10 +35,10 @@ beforeEach(() => { sandbox.control.reset(); refreshes.length = 0; });
 
 describe('GoogleClient against the sandbox', () => {
   it('uploads click conversions and enhancements in one request each', async () => {
-    const results = await client(staticTokens()).upload('click', rows(50));
+    const results = await client(staticTokens()).send('click', rows(50));
     expect(results.every((result) => result.kind === 'sent' && result.batchSize === 50 && result.reference !== undefined)).toBe(true);
     const enhancement = buildGoogleRow(googlePrepared({ mode: 'enhancement', match: { userAgent: 'Mozilla/5.0 canary' } }, { orderId: 'web-1' }), context);
-    const [adjusted] = await client(staticTokens()).upload('enhancement', [enhancement]);
+    const [adjusted] = await client(staticTokens()).send('enhancement', [enhancement]);
     expect(adjusted).toMatchObject({ kind: 'sent' });
     expect(sandbox.control.stats('google').requests).toBe(2);
     expect(sandbox.control.googleRows({ kind: 'click' })).toHaveLength(50);
@@ -49,7 +49,7 @@ describe('GoogleClient against the sandbox', () => {
     const batch = rows(6);
     batch[0] = { ...batch[0]!, gclid: 'not a gclid!' };
     batch[4] = { ...batch[4]!, conversionAction: 'customers/1234567890/conversionActions/111' };
-    const results = await client(staticTokens()).upload('click', batch);
+    const results = await client(staticTokens()).send('click', batch);
     expect(results.map((result) => (result.kind === 'sent' ? 'sent' : result.error.name === 'PermanentError' ? (result.error as { reason: string }).reason : result.error.name)))
       .toEqual(['UNPARSEABLE_GCLID', 'sent', 'sent', 'sent', 'NO_CONVERSION_ACTION_FOUND', 'sent']);
     expect(sandbox.control.googleRows()).toHaveLength(4);
@@ -57,29 +57,29 @@ describe('GoogleClient against the sandbox', () => {
 
   it('counts a row Google already recorded as delivered (at-least-once re-send)', async () => {
     const batch = rows(2);
-    await client(staticTokens()).upload('click', batch);
-    const again = await client(staticTokens()).upload('click', batch);
+    await client(staticTokens()).send('click', batch);
+    const again = await client(staticTokens()).send('click', batch);
     expect(again.map((result) => result.kind)).toEqual(['sent', 'sent']);
     expect(sandbox.control.googleRows()).toHaveLength(2);
   });
 
   it('marks validateOnly results', async () => {
-    const [result] = await client(staticTokens(), true).upload('click', rows(1));
+    const [result] = await client(staticTokens(), true).send('click', rows(1));
     expect(result).toMatchObject({ kind: 'sent', validateOnly: true });
     expect(sandbox.control.googleRows()).toHaveLength(0);
   });
 
   it('classifies request-level faults for every row', async () => {
     sandbox.control.addFault({ provider: 'google', kind: 'resource-exhausted', retryAfterS: 9 });
-    for (const result of await client(staticTokens()).upload('click', rows(3))) {
+    for (const result of await client(staticTokens()).send('click', rows(3))) {
       expect(result).toMatchObject({ kind: 'error', error: { name: 'TransientError', rateLimited: true, retryAfterMs: 9000 } });
     }
     sandbox.control.addFault({ provider: 'google', kind: 'too-recent-event' });
-    for (const result of await client(staticTokens()).upload('click', rows(3, 'r'))) {
+    for (const result of await client(staticTokens()).send('click', rows(3, 'r'))) {
       expect(result).toMatchObject({ kind: 'error', error: { name: 'TransientError', code: 'TOO_RECENT_EVENT', scheduled: true } });
     }
     sandbox.control.addFault({ provider: 'google', kind: 'account-terms' });
-    for (const result of await client(staticTokens()).upload('click', rows(2, 't'))) {
+    for (const result of await client(staticTokens()).send('click', rows(2, 't'))) {
       expect(result).toMatchObject({ kind: 'error', error: { name: 'ConfigurationError', code: 'CUSTOMER_NOT_ACCEPTED_CUSTOMER_DATA_TERMS' } });
     }
   });
@@ -89,10 +89,10 @@ describe('TokenProvider', () => {
   it('coalesces 50 concurrent batches with an expired token into exactly one refresh', async () => {
     let now = Date.now();
     const tokens = refreshTokens({ nowMs: () => now });
-    await client(tokens).upload('click', rows(1, 'warm'));
+    await client(tokens).send('click', rows(1, 'warm'));
     expect(sandbox.control.oauthStats().refreshes).toBe(1);
     now += 3600_000; // our cached token is now past expiry
-    const batches = await Promise.all(Array.from({ length: 50 }, (_, i) => client(tokens).upload('click', rows(2, `c${i}-`))));
+    const batches = await Promise.all(Array.from({ length: 50 }, (_, i) => client(tokens).send('click', rows(2, `c${i}-`))));
     expect(batches.flat().every((result) => result.kind === 'sent')).toBe(true);
     expect(sandbox.control.oauthStats().refreshes).toBe(2);
     expect(refreshes).toEqual(['success', 'success']);
@@ -102,7 +102,7 @@ describe('TokenProvider', () => {
     const tokens = refreshTokens();
     await tokens.token();
     sandbox.control.expireAccessTokens();
-    const batches = await Promise.all(Array.from({ length: 50 }, (_, i) => client(tokens).upload('click', rows(1, `e${i}-`))));
+    const batches = await Promise.all(Array.from({ length: 50 }, (_, i) => client(tokens).send('click', rows(1, `e${i}-`))));
     expect(batches.flat().every((result) => result.kind === 'sent')).toBe(true);
     expect(sandbox.control.oauthStats().refreshes).toBe(2);
   });
@@ -126,7 +126,7 @@ describe('TokenProvider', () => {
   it('turns a revoked refresh token into a configuration error, without retrying and without the token in the message', async () => {
     sandbox.control.revokeRefreshToken(SANDBOX_DEFAULTS.oauth.refreshToken);
     const tokens = refreshTokens();
-    const [result] = await client(tokens).upload('click', rows(1));
+    const [result] = await client(tokens).send('click', rows(1));
     expect(result).toMatchObject({ kind: 'error', error: { name: 'ConfigurationError', code: 'oauth_invalid_grant' } });
     expect(JSON.stringify(result)).not.toContain(SANDBOX_DEFAULTS.oauth.refreshToken);
     expect(refreshes).toEqual(['invalid_grant']);
@@ -135,7 +135,7 @@ describe('TokenProvider', () => {
 
   it('treats a rejected static token as a configuration error', async () => {
     const tokens = new TokenProvider({ source: { kind: 'static', accessToken: 'ya29.unknown' }, http });
-    const [result] = await client(tokens).upload('click', rows(1));
+    const [result] = await client(tokens).send('click', rows(1));
     expect(result).toMatchObject({ kind: 'error', error: { name: 'ConfigurationError' } });
   });
 });

@@ -32,7 +32,7 @@ const METHOD: Record<GoogleMode, { path: string; field: string }> = {
 export class GoogleClient {
   constructor(private readonly options: GoogleClientOptions) {}
 
-  async upload(mode: GoogleMode, rows: readonly GoogleRow[]): Promise<EventResult[]> {
+  async send(mode: GoogleMode, rows: readonly GoogleRow[]): Promise<EventResult[]> {
     const { field, path } = METHOD[mode];
     const { options } = this;
     const url = `${options.apiBaseUrl}/${options.apiVersion}/customers/${options.customerId}:${path}`;

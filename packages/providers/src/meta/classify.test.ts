@@ -34,16 +34,13 @@ describe('Meta error classification (by error.code, not HTTP status)', () => {
     const error = classifyMetaError({ code, is_transient: isTransient, ...(subcode !== undefined && { error_subcode: subcode }) }, status);
     expect(error).toBeInstanceOf(kind);
     expect(error instanceof PermanentError ? error.reason : error.code).toBe(label);
-    if (error instanceof TransientError) expect(error.rateLimited).toBe(rateLimited);
+    expect(error instanceof TransientError && error.rateLimited).toBe(rateLimited);
   });
 
   it('reads Retry-After and treats HTTP 429 as rate limiting whatever the code', () => {
     const result = classifyMetaResponse(response(429, { error: { code: 4, is_transient: true } }, { 'retry-after': '7' }), 3);
-    expect(result.ok).toBe(false);
-    if (result.ok) return;
-    expect(result.error).toBeInstanceOf(TransientError);
-    expect((result.error as TransientError).retryAfterMs).toBe(7000);
-    expect((result.error as TransientError).rateLimited).toBe(true);
+    expect(result).toMatchObject({ ok: false, error: { retryAfterMs: 7000, rateLimited: true } });
+    expect(result.ok ? undefined : result.error).toBeInstanceOf(TransientError);
   });
 
   it.each([
@@ -58,19 +55,16 @@ describe('Meta error classification (by error.code, not HTTP status)', () => {
 
   it('treats events_received lower than sent as a failure, and a full count as success', () => {
     expect(classifyMetaResponse(response(200, { events_received: 3, fbtrace_id: 'T' }), 3)).toEqual({ ok: true, eventsReceived: 3, fbtraceId: 'T' });
-    const short = classifyMetaResponse(response(200, { events_received: 2, fbtrace_id: 'T' }), 3);
-    expect(short.ok).toBe(false);
-    if (!short.ok) expect(short.error).toMatchObject({ name: 'TransientError', code: 'partial_batch' });
-    const garbage = classifyMetaResponse(response(200, 'not json'), 1);
-    if (!garbage.ok) expect(garbage.error).toMatchObject({ code: 'invalid_response' });
+    expect(classifyMetaResponse(response(200, { events_received: 2, fbtrace_id: 'T' }), 3))
+      .toMatchObject({ ok: false, error: { name: 'TransientError', code: 'partial_batch' } });
+    expect(classifyMetaResponse(response(200, 'not json'), 1)).toMatchObject({ ok: false, error: { name: 'TransientError', code: 'invalid_response' } });
   });
 
   it('blames an event for code 100 and reads the index Meta names', () => {
     const result = classifyMetaResponse(response(400, {
       error: { code: 100, error_subcode: 2804003, is_transient: false, error_user_msg: "The timestamp for the event $['data'][17] is too far in the past.", fbtrace_id: 'A1' },
     }), 20);
-    expect(result).toMatchObject({ ok: false, blamesEvent: true, eventIndex: 17 });
-    if (!result.ok) expect(result.error).toMatchObject({ reason: 'meta_100', httpStatus: 400, reference: 'A1' });
+    expect(result).toMatchObject({ ok: false, blamesEvent: true, eventIndex: 17, error: { reason: 'meta_100', httpStatus: 400, reference: 'A1' } });
     const noIndex = classifyMetaResponse(response(400, { error: { code: 100, message: 'Invalid parameter' } }), 20);
     expect(noIndex).toMatchObject({ ok: false, blamesEvent: true, eventIndex: undefined });
     const token = classifyMetaResponse(response(400, { error: { code: 190, error_user_msg: "bad $['data'][3]" } }), 20);

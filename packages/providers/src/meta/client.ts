@@ -30,11 +30,11 @@ export class MetaClient {
 
   async send(events: readonly MetaServerEvent[]): Promise<EventResult[]> {
     const results = new Array<EventResult | undefined>(events.length);
-    await this.deliver(events, [...events.keys()], results);
+    await this.sendPart(events, [...events.keys()], results);
     return results.map((result) => result ?? { kind: 'error', error: new TransientError({ code: 'invalid_response' }) });
   }
 
-  private async deliver(events: readonly MetaServerEvent[], indices: number[], results: (EventResult | undefined)[]): Promise<void> {
+  private async sendPart(events: readonly MetaServerEvent[], indices: number[], results: (EventResult | undefined)[]): Promise<void> {
     if (indices.length === 0) return;
     const outcome = await this.request(indices.map((index) => events[index] as MetaServerEvent));
     if (outcome.ok) {
@@ -52,13 +52,13 @@ export class MetaClient {
     if (named !== undefined && named < indices.length) {
       const culprit = indices[named] as number;
       fail([culprit], outcome.error);
-      await this.deliver(events, indices.filter((index) => index !== culprit), results);
+      await this.sendPart(events, indices.filter((index) => index !== culprit), results);
       return;
     }
     // No usable index: halve until the offending events stand alone.
     const middle = Math.ceil(indices.length / 2);
-    await this.deliver(events, indices.slice(0, middle), results);
-    await this.deliver(events, indices.slice(middle), results);
+    await this.sendPart(events, indices.slice(0, middle), results);
+    await this.sendPart(events, indices.slice(middle), results);
   }
 
   private async request(batch: MetaServerEvent[]): Promise<

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { MetaPreparedEvent } from '@capconnect/core';
+import type { GooglePreparedEvent, MetaPreparedEvent } from '@capconnect/core';
 
 export const sha = (value: string): string => createHash('sha256').update(value).digest('hex');
 
@@ -11,3 +11,12 @@ export const metaEvent: MetaPreparedEvent = {
   dataProcessing: { options: ['LDU'], country: 0, state: 0 },
 };
 
+export const googleEvent: GooglePreparedEvent = {
+  provider: 'google',
+  event: { eventName: 'Purchase', eventId: 'order-1', eventTime: 1_764_300_000, orderId: 'order-1', actionSource: 'website' },
+  mode: 'click',
+  conversionActionId: '123',
+  adUserDataConsent: 'GRANTED',
+  digests: { hashedEmail: [sha('johndoe@gmail.com')] },
+  match: { gclid: 'Cj0KCQ-canary-gclid' },
+};

@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { startPrivateRedis, type PrivateRedis } from '@capconnect/testkit';
+import { japaneseCustomer, startStack, usCustomer, type Stack } from '@capconnect/cli';
+import { freeLocalPort, startPrivateRedis, type PrivateRedis } from '@capconnect/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freeLocalPort, startStack, type Stack } from '../stack.js';
 
 /*
- * SPEC §6 / issue 6: "a provisioned Grafana dashboard whose every panel's query returns data against a
+ * SPEC §6: "a provisioned Grafana dashboard whose every panel's query returns data against a
  * running stack". A real Prometheus (Debian's package) scrapes the BUILT api and worker (`pnpm build`
  * first; `pnpm test` does) under generated traffic that produces every outcome the dashboard shows,
  * loads deploy/prometheus/alerts.yml, and then every panel query of
@@ -152,18 +152,6 @@ async function startPrometheus(config: string): Promise<void> {
 const run = randomBytes(3).toString('hex');
 const nowS = () => Math.floor(Date.now() / 1000);
 
-function japaneseCustomer(index: number) {
-  return {
-    email: ` Taro.Yamada${index}@Example.co.jp `, phone: '090-1234-5678', firstName: '太郎', lastName: '山田',
-    city: '千代田区', state: '東京都', zip: '100-0001', country: 'JP', externalId: `jp-user-${index}`,
-  };
-}
-function usCustomer(index: number) {
-  return {
-    email: `jane.doe+obs${index}@gmail.com`, phone: '(650) 555-1212', firstName: 'Jane', lastName: "O'Connor",
-    city: 'San Francisco', state: 'California', zip: '94105-1234', country: 'US', streetAddress: '1 Market St',
-  };
-}
 function webEvent(eventName: string, eventId: string, extra: Record<string, unknown> = {}) {
   return {
     eventName, eventId, orderId: eventId, value: 4980, currency: 'JPY', actionSource: 'website',

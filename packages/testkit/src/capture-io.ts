@@ -1,8 +1,16 @@
 import { PassThrough } from 'node:stream';
-import type { Io } from '../output.js';
+import type { Writable } from 'node:stream';
 
-/** An Io whose output tests can read back. */
-export function captureIo(): Io & { stdout(): string; stderr(): string } {
+/** Where a command writes: the shape of the CLI's `Io`. */
+export interface CapturedIo {
+  out: Writable;
+  err: Writable;
+  stdout(): string;
+  stderr(): string;
+}
+
+/** Output streams for a CLI command that a test can read back. */
+export function captureIo(): CapturedIo {
   const out = new PassThrough();
   const err = new PassThrough();
   const chunks = { out: [] as Buffer[], err: [] as Buffer[] };

@@ -1,4 +1,4 @@
-import type { Consent, IngestItem } from './contract.js';
+import type { Consent, IngestItem } from '../contract.js';
 import type {
   EventMetadata,
   MetaDataProcessing,
@@ -6,7 +6,7 @@ import type {
   MetaPreparedEvent,
   MetaUserDigests,
   SkipReason,
-} from './types.js';
+} from '../types.js';
 
 /** Meta rejects a whole request holding an event older than this (reference/meta-capi.md §0). */
 export const META_MAX_EVENT_AGE_S = 7 * 24 * 60 * 60;

@@ -1,10 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SandboxControl } from '@capconnect/sandbox';
-import { dumpRedis, findCanaries, startPrivateRedis, type PrivateRedis, type PrivateRedisOptions } from '@capconnect/testkit';
+import { CANARIES, CANARY_PHONES, CANARY_SEARCH, captureIo, dumpRedis, findCanaries, startPrivateRedis, type PrivateRedis, type PrivateRedisOptions } from '@capconnect/testkit';
 import { expect } from 'vitest';
-import { runCli } from '../cli.js';
-import { startStack, type Stack, type StackProcess } from '../stack.js';
-import { captureIo } from '../test/io.js';
+import { runCli, startStack, type Stack, type StackProcess } from '@capconnect/cli';
 
 /**
  * Shared pieces of the reliability suite: a whole stack (built api and worker processes, the
@@ -15,40 +13,12 @@ import { captureIo } from '../test/io.js';
  * `queued` or `duplicate`; *accepted* = recorded by the sandbox (its dedup keeps re-sends out).
  */
 
-/** Distinctive raw personal values: none may ever appear in Redis, a log, a metric or a response. */
-export const CANARIES = {
-  email: 'ZqCanary.Reliab@canary-mail-zq.example',
-  phones: ['090-7717-3141', '+81 90 7717 3141', '(090) 7717 3141', '+819077173141'],
-  firstName: 'Zebulonqx',
-  lastName: "O'Quixotevar",
-  city: 'Canaryvillezq',
-  state: 'Canarystatezq',
-  zip: '987-6543',
-  street: '77 Canarystreet Zq',
-  dateOfBirth: '1987-03-14',
-  externalId: 'canary-external-zq',
-  ip: '198.51.100.77',
-  userAgent: 'CanaryAgentZQ/9.9 (X11)',
-  fbc: 'fb.1.1700000000000.IwARcanaryZQ',
-  fbp: 'fb.1.1700000000000.1357913579',
-  gclid: 'CanaryGclidZQ',
-  url: 'https://canary-shop-zq.example/thank-you?ref=zq',
-  custom: 'canary-custom-zq',
-} as const;
-
-/** What the scan looks for (case-insensitive): raw values and their normalized, unhashed forms. */
-export const CANARY_SEARCH: readonly string[] = [
-  'canary-mail-zq', 'zqcanary.reliab', '7717-3141', '7717 3141', '9077173141', 'Zebulonqx', 'Quixotevar', 'Canaryvillezq',
-  'Canarystatezq', '987-6543', 'Canarystreet', '1987-03-14', 'canary-external-zq', CANARIES.ip, 'CanaryAgentZQ',
-  'IwARcanaryZQ', '1357913579', 'CanaryGclidZQ', 'canary-shop-zq', 'canary-custom-zq',
-];
-
 /** One ingest body full of canaries, valid for Meta (website) and Google (click mode, order id). */
 export function canaryEvent(eventId: string, index: number, nowMs = Date.now()): Record<string, unknown> {
   return {
     customer: {
       email: index % 2 === 0 ? CANARIES.email : ` ${CANARIES.email.toUpperCase()} `,
-      phone: CANARIES.phones[index % CANARIES.phones.length],
+      phone: CANARY_PHONES[index % CANARY_PHONES.length],
       firstName: CANARIES.firstName, lastName: CANARIES.lastName, city: CANARIES.city, state: CANARIES.state,
       zip: CANARIES.zip, country: 'JP', streetAddress: CANARIES.street, dateOfBirth: CANARIES.dateOfBirth,
       externalId: CANARIES.externalId, gender: 'female',

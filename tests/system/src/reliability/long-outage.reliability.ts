@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../cli.js';
-import { captureIo } from '../test/io.js';
+import { runCli } from '@capconnect/cli';
+import { captureIo } from '@capconnect/testkit';
 import {
   canaryEvent, expectExactlyOnce, expectNoCanaries, metricValue, metricsText, queueCounts, report, startReliabilityStack, waitForDelivery, waitUntil,
   type ReliabilityStack,

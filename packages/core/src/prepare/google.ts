@@ -1,5 +1,5 @@
-import type { IngestItem } from './contract.js';
-import type { GoogleIdentifiers } from './normalize/google.js';
+import type { IngestItem } from '../contract.js';
+import type { GoogleIdentifiers } from '../normalize/google.js';
 import type {
   Digest,
   EventMetadata,
@@ -10,7 +10,7 @@ import type {
   GooglePreparedEvent,
   SkipReason,
   Warning,
-} from './types.js';
+} from '../types.js';
 
 /** A Google conversion action and how conversions for it are uploaded. */
 export interface GoogleConversionAction {

@@ -3,7 +3,8 @@ import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CANARIES, canaryEvent, expectNoCanaries, metricValue, metricsText, report, startReliabilityStack, type PostResult, type ReliabilityStack } from './harness.js';
+import { CANARIES, CANARY_PHONES, CONTRACT_FIELDS } from '@capconnect/testkit';
+import { canaryEvent, expectNoCanaries, metricValue, metricsText, report, startReliabilityStack, type PostResult, type ReliabilityStack } from './harness.js';
 import { seededRandom } from './random.js';
 
 /**
@@ -38,15 +39,9 @@ const anyValue = fc.oneof({ maxDepth: 3 }, weirdScalar, fc.jsonValue({ maxDepth:
 // Canary values go where personal data belongs (customer fields): an advertiser who puts a phone
 // number into orderId has put personal data into an unhashed id, which CapConnect cannot tell
 // from a numeric order id (email addresses in ids are refused by the contract).
-const customerScalar = fc.oneof(weirdScalar, fc.constantFrom(CANARIES.email, ...CANARIES.phones));
+const customerScalar = fc.oneof(weirdScalar, fc.constantFrom(CANARIES.email, ...CANARY_PHONES));
 const anyCustomerValue = fc.oneof({ maxDepth: 3 }, customerScalar, fc.jsonValue({ maxDepth: 3 }), fc.array(customerScalar, { maxLength: 10 }));
-const SECTIONS = {
-  '': ['customer', 'event', 'consent', 'destinations'],
-  customer: ['email', 'phone', 'firstName', 'lastName', 'gender', 'dateOfBirth', 'city', 'state', 'zip', 'country', 'streetAddress', 'externalId'],
-  event: ['eventName', 'eventId', 'eventTime', 'value', 'currency', 'orderId', 'actionSource', 'eventSourceUrl', 'clientIpAddress',
-    'clientUserAgent', 'fbc', 'fbp', 'gclid', 'gbraid', 'wbraid', 'contents', 'customData'],
-  consent: ['adUserData', 'adPersonalization', 'limitedDataUse'],
-} as const;
+const SECTIONS = CONTRACT_FIELDS;
 
 /** A valid canary event with some fields replaced by hostile values, or hostile keys added. */
 const mutatedEvent = fc.record({
@@ -98,7 +93,7 @@ function handWritten(): Attack[] {
     json('huge email (4.5 MB)', { ...valid, customer: { email: `${'a'.repeat(4_500_000)}@canary-mail-zq.example` } }),
     json('huge event name (1 MB)', { ...valid, event: { ...event, eventName: 'P'.repeat(1_000_000) } }),
     json('many keys (100k) in customData', { ...valid, event: { ...event, customData: Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`k${i}`, i])) } }),
-    json('array of 100k phones', { ...valid, customer: { phone: Array.from({ length: 100_000 }, () => CANARIES.phones[0]) } }),
+    json('array of 100k phones', { ...valid, customer: { phone: Array.from({ length: 100_000 }, () => CANARY_PHONES[0]) } }),
     raw('body over the cap (6 MB)', JSON.stringify({ ...valid, customer: { email: 'b'.repeat(6 * 1024 * 1024) } })),
     json('oversized batch (1001 items)', Array.from({ length: 1001 }, (_, i) => canaryEvent(`hostile-over-${i}`, i)), '/v1/collect/batch'),
     json('batch of 1000 invalid items', Array.from({ length: 1000 }, () => ({ customer: { email: 12 }, event: { eventName: CANARIES.email } })), '/v1/collect/batch'),

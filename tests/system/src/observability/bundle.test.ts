@@ -6,12 +6,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { generateKeyText } from '@capconnect/core';
 import { startSandbox, type Sandbox } from '@capconnect/sandbox';
-import { startPrivateRedis, type PrivateRedis } from '@capconnect/testkit';
+import { freeLocalPort, startPrivateRedis, type PrivateRedis } from '@capconnect/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freeLocalPort, sandboxEnv } from '../stack.js';
+import { sandboxEnv } from '@capconnect/cli';
 
 /*
- * Issue 6, Deployment: no Docker engine runs here, so this test runs the steps the Dockerfile runs
+ * Deployment: no Docker engine runs here, so this test runs the steps the Dockerfile runs
  * (deploy/bundle.sh, which the image's build stage calls) and starts api and worker from the folder
  * they produce — through the image's entry point (bin/capconnect), configured by environment only,
  * against a private Redis and the in-process sandbox — then checks the image's HEALTHCHECK script

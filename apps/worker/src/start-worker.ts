@@ -1,12 +1,12 @@
 import type { Config } from '@capconnect/config';
 import { createKeyring } from '@capconnect/core';
 import { GoogleClient, HttpClient, MetaClient, TokenProvider, type RequestRecord } from '@capconnect/providers';
-import { checkEvictionPolicy, createRedisConnection } from '@capconnect/queue';
+import { createRedisConnection, watchRedis } from '@capconnect/queue';
 import { createMetrics, startMetricsServer, statusClass, type Logger, type Metrics } from '@capconnect/telemetry';
 import { Registry } from 'prom-client';
 import { createWorkers, type WorkerDeps, type Workers } from './workers.js';
 
-export interface WorkerServerOptions {
+export interface StartWorkerOptions {
   /** BullMQ prefix (default `{capconnect}`); tests use a fresh one. */
   prefix?: string;
   /** Interface for the metrics server (default all interfaces). */
@@ -15,7 +15,7 @@ export interface WorkerServerOptions {
   overrides?: Partial<Pick<WorkerDeps, 'lockDurationMs' | 'stalledIntervalMs' | 'blockedRetryMs' | 'queueDepthIntervalMs'>>;
 }
 
-export interface WorkerServer {
+export interface StartedWorker {
   workers: Workers;
   metrics: Metrics;
   metricsPort: number;
@@ -37,26 +37,11 @@ function requestObserver(metrics: Metrics): (record: RequestRecord) => void {
  * Wires the worker process from a validated configuration: Redis, HTTP pool, provider clients,
  * OAuth, metrics, and one BullMQ worker per enabled provider.
  */
-export async function startWorker(config: Config, logger: Logger, options: WorkerServerOptions = {}): Promise<WorkerServer> {
+export async function startWorker(config: Config, logger: Logger, options: StartWorkerOptions = {}): Promise<StartedWorker> {
   const registry = new Registry();
   const metrics = createMetrics(registry);
   const connection = createRedisConnection(config.redisUrl, 'worker', { connectionName: 'capconnect-worker' });
-  let evictionChecked = false;
-  let redisReady = false;
-  connection.on('error', (error: unknown) => {
-    // Once per outage, not once per reconnect attempt; the error code only (no URL, no password).
-    if (!redisReady) return;
-    redisReady = false;
-    metrics.redisUp.set(0);
-    logger.warn({ code: (error as { code?: unknown }).code }, 'redis connection lost; jobs wait until it is back');
-  });
-  connection.on('ready', () => {
-    redisReady = true;
-    metrics.redisUp.set(1);
-    if (evictionChecked) return;
-    evictionChecked = true;
-    void checkEvictionPolicy(connection, (message) => { logger.warn(message); });
-  });
+  watchRedis(connection, { logger, redisUp: metrics.redisUp, whileDown: 'jobs wait until it is back' });
 
   const http = new HttpClient({ timeoutMs: config.httpTimeoutMs });
   const onRequest = requestObserver(metrics);

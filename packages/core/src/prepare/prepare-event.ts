@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { IngestItem } from './contract.js';
-import { deriveEventId } from './event-id.js';
-import { normalizeGoogleIdentifiers } from './normalize/google.js';
-import { normalizeMetaUserData } from './normalize/meta.js';
-import { prepareGoogleEvent, type GoogleConversionAction } from './prepare-google.js';
-import { prepareMetaEvent } from './prepare-meta.js';
-import type { ContentItem, EventMetadata, MetaMatchFields, PreparedEvent, Provider, Skip, Warning } from './types.js';
+import type { IngestItem } from '../contract.js';
+import { deriveEventId } from '../event-id.js';
+import { hashGoogleIdentifiers } from '../normalize/google.js';
+import { hashMetaUserData } from '../normalize/meta.js';
+import { prepareGoogleEvent, type GoogleConversionAction } from './google.js';
+import { prepareMetaEvent } from './meta.js';
+import type { ContentItem, EventMetadata, MetaMatchFields, PreparedEvent, Provider, Skip, Warning } from '../types.js';
 
 export interface PrepareOptions {
   /** The ingest clock, epoch milliseconds: event age and plausible birth years are measured against it. */
@@ -109,8 +109,8 @@ export function prepareEvent(item: IngestItem, options: PrepareOptions): Prepare
   const context = { defaultCallingCode: options.defaultCallingCode, nowMs: options.nowMs, phoneMemo: new Map<string, string | undefined>() };
 
   // Both providers' rules run whatever the routing, so the warnings describe the input, not the route.
-  const meta = normalizeMetaUserData(item.customer, context);
-  const google = normalizeGoogleIdentifiers(item.customer, context);
+  const meta = hashMetaUserData(item.customer, context);
+  const google = hashGoogleIdentifiers(item.customer, context);
   warnings.push(...meta.warnings, ...google.warnings);
   const metaMatch = metaMatchFields(item, warnings);
 

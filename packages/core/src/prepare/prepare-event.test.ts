@@ -1,11 +1,11 @@
 /** Routing and eligibility at ingest (SPEC §2.1): who takes the event, who does not and why. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseIngestItem, type IngestItem } from './contract.js';
-import { deriveEventId } from './event-id.js';
-import { EMPTY_STRING_DIGEST, sha256Hex } from './hash.js';
-import { prepareEvent, type PrepareOptions } from './prepare.js';
-import type { GooglePreparedEvent, MetaPreparedEvent, Skip } from './types.js';
+import { parseIngestItem, type IngestItem } from '../contract.js';
+import { deriveEventId } from '../event-id.js';
+import { EMPTY_STRING_DIGEST, sha256Hex } from '../hash.js';
+import { prepareEvent, type PrepareOptions } from './prepare-event.js';
+import type { GooglePreparedEvent, MetaPreparedEvent, Skip } from '../types.js';
 
 const NOW_MS = Date.UTC(2026, 9, 1, 12);
 const NOW_S = NOW_MS / 1000;

@@ -1,0 +1,60 @@
+import { createKeyring, generateKeyText } from '@capconnect/core';
+import { describe, expect, it } from 'vitest';
+import { InvalidJobError, openJobData, toJobData } from './job-data.js';
+import { googleEvent, metaEvent } from './test/fixtures.js';
+
+const keyring = createKeyring(generateKeyText());
+
+describe('job data', () => {
+  it('seals every match field: the serialized job holds no plaintext of them', () => {
+    for (const prepared of [metaEvent, googleEvent]) {
+      const text = JSON.stringify(toJobData(prepared, keyring, 1));
+      for (const value of Object.values(prepared.match)) expect(text).not.toContain(String(value));
+    }
+  });
+
+  it('round-trips through the schema and the seal', () => {
+    expect(openJobData(toJobData(metaEvent, keyring, 42), keyring)).toEqual({ ...metaEvent, ingestedAt: 42 });
+    expect(openJobData(JSON.parse(JSON.stringify(toJobData(googleEvent, keyring, 7))), keyring)).toEqual({ ...googleEvent, ingestedAt: 7 });
+  });
+
+  it('omits the sealed part when there is nothing to seal', () => {
+    const data = toJobData({ ...googleEvent, match: {} }, keyring, 1);
+    expect(data).not.toHaveProperty('sealed');
+    expect(openJobData(data, keyring)).toMatchObject({ match: {} });
+  });
+
+  it('rejects job data that breaks the schema, naming paths only', () => {
+    const data = toJobData(metaEvent, keyring, 1) as unknown as Record<string, unknown>;
+    const bad = { ...data, userData: { em: ['plaintext-canary@example.com'] } };
+    expect(() => openJobData(bad, keyring)).toThrow(InvalidJobError);
+    expect(() => openJobData(bad, keyring)).toThrow(/userData\.em\.0/);
+    try { openJobData(bad, keyring); } catch (error) { expect(String(error)).not.toContain('canary'); }
+    expect(() => openJobData({ ...data, v: 2 }, keyring)).toThrow(InvalidJobError);
+    expect(() => openJobData({ ...data, extra: 'field' }, keyring)).toThrow(InvalidJobError);
+  });
+
+  it('refuses a sealed blob moved into another job', () => {
+    const data = toJobData(metaEvent, keyring, 1);
+    const other = { ...data, event: { ...data.event, eventId: 'order-2' } };
+    expect(() => openJobData(other, keyring)).toThrow(/could not be opened/);
+  });
+
+  it('says why by type: a schema failure is invalid_job even at the field `sealed`, a blob that does not open is unsealable', () => {
+    const data = toJobData(metaEvent, keyring, 1);
+    const reasonOf = (job: unknown) => {
+      try {
+        openJobData(job, keyring);
+      } catch (error) {
+        if (error instanceof InvalidJobError) return error.reason;
+        throw error;
+      }
+      return 'opened';
+    };
+    expect(reasonOf({ ...data, sealed: 42 })).toBe('invalid_job');
+    expect(reasonOf({ ...data, v: 2 })).toBe('invalid_job');
+    expect(reasonOf({ ...data, event: { ...data.event, eventId: 'order-2' } })).toBe('unsealable');
+    expect(reasonOf({ ...data, sealed: 'not-a-sealed-blob' })).toBe('unsealable');
+  });
+
+});
