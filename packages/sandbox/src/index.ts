@@ -1,6 +1,6 @@
 export { startSandbox, createSandboxApp, type Sandbox, type SandboxApp } from './server.js';
 export {
-  SANDBOX_DEFAULTS, type SandboxOptions, type SandboxMetaOptions, type SandboxGoogleOptions, type SandboxOAuthOptions,
+  SANDBOX_DEFAULTS, type SandboxDataManagerOptions, type SandboxOptions, type SandboxMetaOptions, type SandboxGoogleOptions, type SandboxOAuthOptions,
   type SandboxOAuthClient,
 } from './options.js';
 export type { SandboxControl, SandboxSnapshot } from './control.js';
@@ -16,3 +16,6 @@ export { parseGoogleDateTime } from './google-rules.js';
 export { parseSandboxArgs, parseFaultArg, type ParsedArgs } from './args.js';
 export { measureThroughput, type ThroughputOptions, type ThroughputResult } from './throughput.js';
 export type * from './types.js';
+export { DM_MAX_DESTINATIONS, DM_MAX_EVENTS, DM_MAX_IDENTIFIERS } from './data-manager-rules.js';
+export type { DmErrorBody, DmViolation } from './data-manager-errors.js';
+export type { DataManagerAcceptedEvent, DataManagerRequestRecord, DataManagerStats } from './data-manager-state.js';
