@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { buildDataManagerEvent, buildIngestEventsRequest, prevalidateDataManagerEvent, rfc3339, userIdentifiers } from './build.js';
-import { ALEX, DANA_EMAIL, PHONE_18005550100, SMITH, dmInput } from './fixtures.test-helpers.js';
+import { ALEX, DANA_EMAIL, PHONE_18005550100, SMITH, dmInput } from '../test/data-manager-fixtures.js';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 const NOW = Date.now();

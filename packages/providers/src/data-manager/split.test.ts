@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildDataManagerEvent } from './build.js';
-import { dmInput } from './fixtures.test-helpers.js';
+import { dmInput } from '../test/data-manager-fixtures.js';
 import { eventBytes, planIngestRequests } from './split.js';
 
 const built = (count: number, action = (_i: number) => '987654321') => Array.from({ length: count }, (_, i) => buildDataManagerEvent(dmInput({ transactionId: `t${String(i).padStart(5, "0")}`, conversionActionId: action(i) })));

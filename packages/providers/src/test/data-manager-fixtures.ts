@@ -1,4 +1,4 @@
-import type { DataManagerEventInput } from './types.js';
+import type { DataManagerEventInput } from '../data-manager/types.js';
 
 /** Official vectors (Data Manager formatting guide): SHA-256 of normalized values, lowercase hex. */
 export const DANA_EMAIL = '07e2f1394b0ea80e2adca010ea8318df697001a005ba7452720edda4b0ce57b3';
