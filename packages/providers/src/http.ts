@@ -41,18 +41,23 @@ export class HttpClient {
    * POSTs `body` (an object, sent as JSON, or a string with its own content type). Throws
    * `TransientError` with code `timeout` or `network` when no complete response arrived.
    */
-  async post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpResponse> {
+  post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpResponse> {
+    const isForm = typeof body === 'string';
+    return this.send(url, 'POST', isForm ? body : JSON.stringify(body), {
+      'content-type': isForm ? 'application/x-www-form-urlencoded' : 'application/json', accept: 'application/json', ...headers,
+    });
+  }
+
+  /** GETs `url` (Data Manager `requestStatus:retrieve`); failures as for `post`. */
+  get(url: string, headers: Record<string, string> = {}): Promise<HttpResponse> {
+    return this.send(url, 'GET', undefined, { accept: 'application/json', ...headers });
+  }
+
+  private async send(url: string, method: 'GET' | 'POST', body: string | undefined, headers: Record<string, string>): Promise<HttpResponse> {
     const started = performance.now();
     const signal = AbortSignal.timeout(this.timeoutMs);
-    const isForm = typeof body === 'string';
     try {
-      const response = await request(url, {
-        method: 'POST',
-        dispatcher: this.agent,
-        signal,
-        headers: { 'content-type': isForm ? 'application/x-www-form-urlencoded' : 'application/json', accept: 'application/json', ...headers },
-        body: isForm ? body : JSON.stringify(body),
-      });
+      const response = await request(url, { method, dispatcher: this.agent, signal, headers, ...(body !== undefined && { body }) });
       const text = await response.body.text();
       let json: unknown;
       try {

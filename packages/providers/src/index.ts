@@ -20,3 +20,4 @@ export {
   MAX_USER_IDENTIFIERS, buildClickConversion, buildConversionAdjustment, buildGoogleRow, conversionActionResource, googleExpiresAtMs,
   type ClickConversionRow, type ConversionAdjustmentRow, type GoogleRow, type GoogleRowContext, type GoogleUserIdentifier,
 } from './google/payload.js';
+export * from './data-manager/index.js';

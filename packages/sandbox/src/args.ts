@@ -35,7 +35,7 @@ function integer(name: string, value: string, min: number): number {
   return n;
 }
 
-const NUMERIC_FAULT_KEYS = new Set(['count', 'ratio', 'delayMs', 'retryAfterS', 'metaCode']);
+const NUMERIC_FAULT_KEYS = new Set(['count', 'ratio', 'delayMs', 'retryAfterS', 'metaCode', 'eventIndex']);
 
 /** `provider:kind[:key=value,...]` → FaultSpec; throws FaultSpecError with the reason. */
 export function parseFaultArg(text: string): FaultSpec {

@@ -1,5 +1,6 @@
 import { FaultSpecError, type ActiveFault, type FaultInjector, type FaultSpec } from './faults.js';
 import { isPlainObject, tryParseJson, type Reply } from './http.js';
+import type { DataManagerAcceptedEvent, DataManagerRequestRecord, DataManagerState, DataManagerStats } from './data-manager-state.js';
 import type { TokenStore } from './oauth.js';
 import type { GoogleAcceptedRow, MetaAcceptedEvent, OAuthStats, ProviderStats, SandboxState } from './state.js';
 
@@ -8,6 +9,7 @@ export interface SandboxSnapshot {
   meta: ProviderStats & { events: MetaAcceptedEvent[] };
   google: ProviderStats & { rows: GoogleAcceptedRow[] };
   oauth: OAuthStats;
+  dataManager: DataManagerStats & { events: DataManagerAcceptedEvent[]; acceptedRequests: DataManagerRequestRecord[] };
   faults: ActiveFault[];
   clockOffsetMs: number;
 }
@@ -21,6 +23,11 @@ export interface SandboxControl {
   /** Accepted Google rows, optionally for one customer and/or kind, in arrival order. */
   googleRows(filter?: { customerId?: string; kind?: 'click' | 'adjustment' }): GoogleAcceptedRow[];
   stats(provider: 'meta' | 'google'): ProviderStats;
+  /** Events the Data Manager fake recorded (as received: digests and plain fields), optionally for one action. */
+  dataManagerEvents(filter?: { conversionActionId?: string }): DataManagerAcceptedEvent[];
+  /** Accepted (non-validateOnly) Data Manager requests, for diagnostics. */
+  dataManagerRequests(): DataManagerRequestRecord[];
+  dataManagerStats(): DataManagerStats;
   oauthStats(): OAuthStats;
   /** Forgets recorded data, counters, dedup memory, faults, refresh-token revocations and the clock offset. */
   reset(): void;
@@ -40,7 +47,7 @@ export interface SandboxControl {
   nowMs(): number;
 }
 
-export function createControl(state: SandboxState, faults: FaultInjector, tokens: TokenStore): SandboxControl {
+export function createControl(state: SandboxState, faults: FaultInjector, tokens: TokenStore, dm: DataManagerState): SandboxControl {
   const copyStats = (stats: ProviderStats): ProviderStats => structuredClone(stats);
   return {
     snapshot(options = {}) {
@@ -49,6 +56,7 @@ export function createControl(state: SandboxState, faults: FaultInjector, tokens
         meta: { ...copyStats(state.meta), events: events ? [...state.metaEvents] : [] },
         google: { ...copyStats(state.google), rows: events ? [...state.googleRows] : [] },
         oauth: structuredClone(state.oauth),
+        dataManager: { ...structuredClone(dm.stats), events: events ? [...dm.events] : [], acceptedRequests: events ? [...dm.requests.values()] : [] },
         faults: faults.list(),
         clockOffsetMs: state.clockOffsetMs,
       };
@@ -57,9 +65,13 @@ export function createControl(state: SandboxState, faults: FaultInjector, tokens
     googleRows: (filter = {}) => state.googleRows.filter((row) =>
       (filter.customerId === undefined || row.customerId === filter.customerId) && (filter.kind === undefined || row.kind === filter.kind)),
     stats: (provider) => copyStats(state[provider]),
+    dataManagerEvents: (filter = {}) => dm.events.filter((event) => filter.conversionActionId === undefined || event.conversionActionId === filter.conversionActionId),
+    dataManagerRequests: () => [...dm.requests.values()],
+    dataManagerStats: () => structuredClone(dm.stats),
     oauthStats: () => structuredClone(state.oauth),
     reset() {
       state.reset();
+      dm.reset();
       faults.clear();
       tokens.resetRevocations();
     },

@@ -1,5 +1,5 @@
 /** Which fake a fault applies to. */
-export type SandboxProvider = 'meta' | 'google' | 'oauth';
+export type SandboxProvider = 'meta' | 'google' | 'oauth' | 'datamanager';
 
 /**
  * What a fault does to a request.
@@ -15,17 +15,22 @@ export type SandboxProvider = 'meta' | 'google' | 'oauth';
  * - `token-expired`, `token-revoked`: the provider's auth error (Meta 190, Google 401, OAuth invalid_grant).
  * - `account-terms`: Google 403 PERMISSION_DENIED with CUSTOMER_NOT_ACCEPTED_CUSTOMER_DATA_TERMS.
  * - `account-terms-rows`: the same code as a row error on every row (where the enum actually lives).
- * - `permission-denied`: Meta code 200 (permissions error), Google 403 USER_PERMISSION_DENIED.
+ * - `permission-denied`: Meta code 200 (permissions error), Google 403 USER_PERMISSION_DENIED, Data Manager 403 PERMISSION_DENIED.
+ * - `refuse-event` (Data Manager): 400 INVALID_ARGUMENT blaming `events[eventIndex]` (default 0) of the request.
+ * - `payload-too-large` (Data Manager): 413 from the front end, whatever the size.
+ * - Data Manager `account-terms`: 400 TERMS_AND_CONDITIONS_NOT_SIGNED; `token-expired`/`token-revoked`: 401 UNAUTHENTICATED.
  */
 export type FaultKind =
   | 'http-500' | 'http-503' | 'http-429' | 'meta-transient' | 'resource-exhausted'
   | 'too-recent-conversion-action' | 'too-recent-event' | 'delay' | 'drop' | 'hang'
-  | 'token-expired' | 'token-revoked' | 'account-terms' | 'account-terms-rows' | 'permission-denied';
+  | 'token-expired' | 'token-revoked' | 'account-terms' | 'account-terms-rows' | 'permission-denied'
+  | 'refuse-event' | 'payload-too-large';
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   'http-500', 'http-503', 'http-429', 'meta-transient', 'resource-exhausted',
   'too-recent-conversion-action', 'too-recent-event', 'delay', 'drop', 'hang',
   'token-expired', 'token-revoked', 'account-terms', 'account-terms-rows', 'permission-denied',
+  'refuse-event', 'payload-too-large',
 ];
 
 const PROVIDER_KINDS: Record<SandboxProvider, ReadonlySet<FaultKind>> = {
@@ -36,6 +41,8 @@ const PROVIDER_KINDS: Record<SandboxProvider, ReadonlySet<FaultKind>> = {
     'token-revoked', 'account-terms', 'account-terms-rows', 'permission-denied']),
   oauth: new Set<FaultKind>(['http-500', 'http-503', 'http-429', 'delay', 'drop', 'hang', 'token-expired',
     'token-revoked']),
+  datamanager: new Set<FaultKind>(['http-500', 'http-503', 'http-429', 'resource-exhausted', 'delay', 'drop', 'hang',
+    'token-expired', 'token-revoked', 'account-terms', 'permission-denied', 'refuse-event', 'payload-too-large']),
 };
 
 export const META_TRANSIENT_CODES = [1, 2, 4, 17, 613] as const;
@@ -52,6 +59,8 @@ export interface FaultSpec {
   delayMs?: number;
   /** `http-429` Retry-After and `resource-exhausted` retryDelay, in seconds. Default 30. */
   retryAfterS?: number;
+  /** `refuse-event`: the index (in the request's `events`) Google blames. Default 0. */
+  eventIndex?: number;
   /** `meta-transient`: the Graph error code. Default 2. */
   metaCode?: MetaTransientCode;
 }
@@ -72,8 +81,8 @@ export function validateFaultSpec(spec: unknown): FaultSpec {
   if (typeof spec !== 'object' || spec === null) throw new FaultSpecError('a fault must be an object');
   const s = spec as Record<string, unknown>;
   const provider = s['provider'];
-  if (provider !== 'meta' && provider !== 'google' && provider !== 'oauth') {
-    throw new FaultSpecError('provider must be meta, google or oauth');
+  if (provider !== 'meta' && provider !== 'google' && provider !== 'oauth' && provider !== 'datamanager') {
+    throw new FaultSpecError('provider must be meta, google, oauth or datamanager');
   }
   const kind = s['kind'];
   if (typeof kind !== 'string' || !PROVIDER_KINDS[provider].has(kind as FaultKind)) {
@@ -95,6 +104,11 @@ export function validateFaultSpec(spec: unknown): FaultSpec {
     if (value === undefined) continue;
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new FaultSpecError(`${key} must be a number ≥ 0`);
     out[key] = value;
+  }
+  const eventIndex = s['eventIndex'];
+  if (eventIndex !== undefined) {
+    if (typeof eventIndex !== 'number' || !Number.isInteger(eventIndex) || eventIndex < 0) throw new FaultSpecError('eventIndex must be an integer ≥ 0');
+    out.eventIndex = eventIndex;
   }
   const metaCode = s['metaCode'];
   if (metaCode !== undefined) {

@@ -1,6 +1,6 @@
 export { startSandbox, createSandboxApp, type Sandbox, type SandboxApp } from './server.js';
 export {
-  SANDBOX_DEFAULTS, type SandboxOptions, type SandboxMetaOptions, type SandboxGoogleOptions, type SandboxOAuthOptions,
+  SANDBOX_DEFAULTS, type SandboxDataManagerOptions, type SandboxOptions, type SandboxMetaOptions, type SandboxGoogleOptions, type SandboxOAuthOptions,
   type SandboxOAuthClient,
 } from './options.js';
 export type { SandboxControl, SandboxSnapshot } from './control.js';
@@ -17,3 +17,6 @@ export { parseSandboxArgs, parseFaultArg, type ParsedArgs } from './args.js';
 export { measureThroughput, type ThroughputOptions, type ThroughputResult } from './throughput.js';
 export type * from './types.js';
 export { freeLocalPort } from './free-port.js';
+export { DM_MAX_DESTINATIONS, DM_MAX_EVENTS, DM_MAX_IDENTIFIERS } from './data-manager-rules.js';
+export type { DmErrorBody, DmViolation } from './data-manager-errors.js';
+export type { DataManagerAcceptedEvent, DataManagerRequestRecord, DataManagerStats } from './data-manager-state.js';

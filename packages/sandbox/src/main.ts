@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     meta: `${sandbox.metaBaseUrl}/${d.meta.apiVersion}/{pixelId}/events`,
     googleAds: `${sandbox.googleAdsBaseUrl}/${d.google.apiVersion}/customers/{customerId}:uploadClickConversions`,
     oauthTokenUrl: sandbox.oauthTokenUrl,
+    dataManager: `${sandbox.dataManagerBaseUrl}/v1/events:ingest`,
     control: `${sandbox.url}/__control/state`,
     faults: sandbox.control.faults().length,
   }));

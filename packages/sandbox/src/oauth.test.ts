@@ -22,7 +22,7 @@ describe('the Google OAuth token endpoint fake', () => {
   it('grants an access token for a refresh token, which the Google Ads fake then accepts, and counts refreshes', async () => {
     const res = await getOAuthToken<OAuthTokenResponse>(sandbox, DEFAULT_GRANT);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ access_token: expect.stringMatching(/^ya29\./) as unknown, expires_in: 60, token_type: 'Bearer', scope: 'https://www.googleapis.com/auth/adwords' });
+    expect(res.body).toEqual({ access_token: expect.stringMatching(/^ya29\./) as unknown, expires_in: 60, token_type: 'Bearer', scope: 'https://www.googleapis.com/auth/adwords https://www.googleapis.com/auth/datamanager' });
     expect((await upload(sandbox, res.body.access_token)).status).toBe(200);
     await getOAuthToken(sandbox, DEFAULT_GRANT);
     expect(sandbox.control.oauthStats()).toEqual({ refreshes: 2, failures: 0, faulted: 0, byClient: { [D.oauth.clientId]: 2 } });

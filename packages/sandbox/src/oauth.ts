@@ -10,6 +10,8 @@ export type TokenCheck = 'valid' | 'expired' | 'revoked' | 'invalid';
 
 interface IssuedToken {
   clientId: string;
+  /** Space-separated scopes granted to the token. */
+  scope: string;
   expiresAtMs: number;
   revoked: boolean;
 }
@@ -21,10 +23,17 @@ export class TokenStore {
 
   constructor(private readonly staticTokens: ReadonlySet<string>) {}
 
-  issue(clientId: string, nowMs: number, lifetimeS: number): string {
+  issue(clientId: string, nowMs: number, lifetimeS: number, scope: string = SANDBOX_DEFAULTS.oauth.scopes.join(' ')): string {
     const token = `ya29.sandbox-${randomBytes(24).toString('base64url')}`;
-    this.issued.set(token, { clientId, expiresAtMs: nowMs + lifetimeS * 1000, revoked: false });
+    this.issued.set(token, { clientId, scope, expiresAtMs: nowMs + lifetimeS * 1000, revoked: false });
     return token;
+  }
+
+  /** Who holds a valid-looking token: its OAuth client (the "Cloud project") and scopes; static tokens carry the Ads scope only. */
+  holderOf(token: string): { clientId: string; scopes: string[] } | undefined {
+    if (this.staticTokens.has(token)) return { clientId: 'static', scopes: [SANDBOX_DEFAULTS.oauth.scopes[0]] };
+    const issued = this.issued.get(token);
+    return issued === undefined ? undefined : { clientId: issued.clientId, scopes: issued.scope.split(' ') };
   }
 
   check(token: string, nowMs: number): TokenCheck {
@@ -121,11 +130,12 @@ function grant(ctx: OAuthContext, call: IncomingCall): Reply {
   if (!client.refreshTokens.includes(refreshToken) || ctx.tokens.isRefreshTokenRevoked(refreshToken)) return INVALID_GRANT();
 
   const lifetimeS = ctx.options.oauth.tokenLifetimeS;
+  const scope = (client.scopes ?? SANDBOX_DEFAULTS.oauth.scopes).join(' ');
   const body: OAuthTokenResponse = {
-    access_token: ctx.tokens.issue(clientId, ctx.state.nowMs(), lifetimeS),
+    access_token: ctx.tokens.issue(clientId, ctx.state.nowMs(), lifetimeS, scope),
     expires_in: lifetimeS,
     token_type: 'Bearer',
-    scope: SANDBOX_DEFAULTS.oauth.scope,
+    scope,
   };
   const byClient = ctx.state.oauth.byClient;
   byClient[clientId] = (byClient[clientId] ?? 0) + 1;

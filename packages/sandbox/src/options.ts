@@ -26,7 +26,17 @@ export const SANDBOX_DEFAULTS = {
     refreshToken: '1//sandbox-refresh-token',
     /** Lifetime of issued access tokens (Google issues ~3600 s; 3599 is what it reports). */
     tokenLifetimeS: 3599,
-    scope: 'https://www.googleapis.com/auth/adwords',
+    /** Scopes the default refresh token was granted (space-separated in token responses). */
+    scopes: ['https://www.googleapis.com/auth/adwords', 'https://www.googleapis.com/auth/datamanager'],
+  },
+  dataManager: {
+    /** Google Ads customer id (digits) that owns the conversion actions. */
+    operatingAccountId: '1234567890',
+    /** Conversion action ids known to the Data Manager fake (the same actions as the Ads fake). */
+    conversionActionIds: ['987654321', '987654322'],
+    /** Bearer token valid for the Data Manager fake without OAuth (carries the datamanager scope). */
+    staticAccessToken: 'ya29.sandbox-datamanager-static-token',
+    scope: 'https://www.googleapis.com/auth/datamanager',
   },
 } as const;
 
@@ -56,6 +66,31 @@ export interface SandboxOAuthClient {
   clientId: string;
   clientSecret: string;
   refreshTokens: string[];
+  /** Scopes its refresh tokens were granted. Default: SANDBOX_DEFAULTS.oauth.scopes (Ads and Data Manager). */
+  scopes?: string[];
+}
+
+export interface SandboxDataManagerOptions {
+  /** Operating accounts (Ads customer ids, digits) the credentials may use. Default: [SANDBOX_DEFAULTS.dataManager.operatingAccountId]. */
+  operatingAccountIds?: string[];
+  /** Manager accounts allowed as `loginAccount` of those operating accounts. Default: none (login must be omitted or equal the operating account). */
+  loginAccountIds?: string[];
+  /** Known conversion action ids (`productDestinationId`). Default: SANDBOX_DEFAULTS.dataManager.conversionActionIds. */
+  conversionActions?: string[];
+  /** Which of them are of type WEBPAGE (transaction id required); the others are UPLOAD_CLICKS (event source required). Default: none. */
+  webConversionActions?: string[];
+  /** Bearer tokens valid without OAuth, with the datamanager scope. Default: [SANDBOX_DEFAULTS.dataManager.staticAccessToken]. */
+  staticAccessTokens?: string[];
+  /** Requests per minute per Cloud project (OAuth client; static tokens share one), each of ingest and retrieve. Default 300. */
+  requestsPerMinute?: number;
+  /** Largest accepted body, in bytes; larger answers 400 "Request payload size exceeds the limit". Default 10485760. */
+  maxRequestBytes?: number;
+  /** How long an accepted request stays PROCESSING in `requestStatus:retrieve`, in ms (sandbox clock). Default 0. */
+  processingDelayMs?: number;
+  /** How old an event may be, in days, before EVENT_TIME_INVALID. Default 90 (sandbox assumption). */
+  maxEventAgeDays?: number;
+  /** How far ahead an event may be, in seconds, before EVENT_TIME_INVALID. Default 600 (sandbox assumption). */
+  maxFutureSkewS?: number;
 }
 
 export interface SandboxOAuthOptions {
@@ -73,6 +108,7 @@ export interface SandboxOptions {
   meta?: SandboxMetaOptions;
   google?: SandboxGoogleOptions;
   oauth?: SandboxOAuthOptions;
+  dataManager?: SandboxDataManagerOptions;
   /** Seed of the PRNG that decides ratio faults, so a test run is repeatable. Default 1. */
   seed?: number;
   /** Faults active from the start (the standalone process's `--fault` flags). */
@@ -98,6 +134,18 @@ export interface ResolvedOptions {
     staticAccessTokens: Set<string>;
   };
   oauth: { clients: SandboxOAuthClient[]; tokenLifetimeS: number };
+  dataManager: {
+    operatingAccountIds: Set<string>;
+    loginAccountIds: Set<string>;
+    conversionActions: Set<string>;
+    webConversionActions: Set<string>;
+    staticAccessTokens: Set<string>;
+    requestsPerMinute: number;
+    maxRequestBytes: number;
+    processingDelayMs: number;
+    maxEventAgeDays: number;
+    maxFutureSkewS: number;
+  };
   faults: FaultSpec[];
   maxRecordedEvents: number;
 }
@@ -125,6 +173,18 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
         { clientId: d.oauth.clientId, clientSecret: d.oauth.clientSecret, refreshTokens: [d.oauth.refreshToken] },
       ],
       tokenLifetimeS: options.oauth?.tokenLifetimeS ?? d.oauth.tokenLifetimeS,
+    },
+    dataManager: {
+      operatingAccountIds: new Set(options.dataManager?.operatingAccountIds ?? [d.dataManager.operatingAccountId]),
+      loginAccountIds: new Set(options.dataManager?.loginAccountIds ?? []),
+      conversionActions: new Set(options.dataManager?.conversionActions ?? d.dataManager.conversionActionIds),
+      webConversionActions: new Set(options.dataManager?.webConversionActions ?? []),
+      staticAccessTokens: new Set(options.dataManager?.staticAccessTokens ?? [d.dataManager.staticAccessToken]),
+      requestsPerMinute: options.dataManager?.requestsPerMinute ?? 300,
+      maxRequestBytes: options.dataManager?.maxRequestBytes ?? 10_485_760,
+      processingDelayMs: options.dataManager?.processingDelayMs ?? 0,
+      maxEventAgeDays: options.dataManager?.maxEventAgeDays ?? 90,
+      maxFutureSkewS: options.dataManager?.maxFutureSkewS ?? 600,
     },
     faults: options.faults ?? [],
     maxRecordedEvents: options.maxRecordedEvents ?? 500_000,

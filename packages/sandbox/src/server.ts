@@ -1,6 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createControl, handleControl, type SandboxControl } from './control.js';
+import { handleIngest, handleRetrieve, newDmRequestId } from './data-manager.js';
+import { dataManagerFaultReply } from './data-manager-errors.js';
+import { DataManagerState } from './data-manager-state.js';
 import { FaultInjector, type ActiveFault, type SandboxProvider } from './faults.js';
 import { googleFaultReply, rowFault } from './google-errors.js';
 import { handleGoogleUpload, newGoogleRoute, type GoogleMethod } from './google.js';
@@ -17,9 +20,13 @@ const GOOGLE_PATH = /^\/(v\d+)\/customers\/([^/:]+):(uploadClickConversions|uplo
 type Route =
   | { provider: 'meta'; pixelId: string }
   | { provider: 'google'; version: string; customerId: string; method: GoogleMethod }
-  | { provider: 'oauth' };
+  | { provider: 'oauth' }
+  | { provider: 'datamanager'; method: 'ingest' | 'retrieve' };
 
 function route(method: string, path: string): Route | undefined {
+  const colon = path.replace(/%3A/gi, ':');
+  if (method === 'POST' && colon === '/v1/events:ingest') return { provider: 'datamanager', method: 'ingest' };
+  if (method === 'GET' && colon === '/v1/requestStatus:retrieve') return { provider: 'datamanager', method: 'retrieve' };
   if (method !== 'POST') return undefined;
   if (path === '/token') return { provider: 'oauth' };
   const meta = META_PATH.exec(path);
@@ -45,8 +52,9 @@ export function createSandboxApp(input: SandboxOptions = {}): SandboxApp {
   const faults = new FaultInjector(options.seed);
   for (const spec of options.faults) faults.add(spec);
   const tokens = new TokenStore(options.google.staticAccessTokens);
-  const control = createControl(state, faults, tokens);
-  const ctx = { options, state, tokens };
+  const dm = new DataManagerState();
+  const control = createControl(state, faults, tokens, dm);
+  const ctx = { options, state, tokens, dm };
   const hung = new Set<ServerResponse>();
   const timers = new Set<NodeJS.Timeout>();
 
@@ -72,6 +80,7 @@ export function createSandboxApp(input: SandboxOptions = {}): SandboxApp {
     }
     if (target.provider === 'meta') return metaFaultReply(fault);
     if (target.provider === 'oauth') return oauthFaultReply(fault);
+    if (target.provider === 'datamanager') return dataManagerFaultReply(fault, newDmRequestId());
     const googleRoute = newGoogleRoute(target.version, target.customerId, target.method);
     return googleFaultReply(fault, target.version, googleRoute.requestId);
   }
@@ -81,6 +90,7 @@ export function createSandboxApp(input: SandboxOptions = {}): SandboxApp {
       case 'meta': return handleMetaEvents(ctx, call, target.pixelId);
       case 'oauth': return handleToken(ctx, call);
       case 'google': return handleGoogleUpload(ctx, call, newGoogleRoute(target.version, target.customerId, target.method), rowLevel);
+      case 'datamanager': return target.method === 'ingest' ? handleIngest(ctx, call, rowLevel) : handleRetrieve(ctx, call);
     }
   }
 
@@ -110,7 +120,7 @@ export function createSandboxApp(input: SandboxOptions = {}): SandboxApp {
       else if (outcome !== undefined) {
         sendJson(res, outcome.status, outcome.body, outcome.headers);
         return;
-      } else if (rowFault(fault, false) !== undefined) rowLevel = fault;
+      } else if (fault.kind === 'refuse-event' || rowFault(fault, false) !== undefined) rowLevel = fault;
     }
     const reply = answer(target, call, rowLevel);
     sendJson(res, reply.status, reply.body, reply.headers);
@@ -118,11 +128,16 @@ export function createSandboxApp(input: SandboxOptions = {}): SandboxApp {
 
   function countRequest(provider: SandboxProvider): void {
     if (provider === 'oauth') return;
+    if (provider === 'datamanager') {
+      dm.stats.requests += 1;
+      return;
+    }
     state[provider].requests += 1;
   }
 
   function countFault(provider: SandboxProvider): void {
     if (provider === 'oauth') state.oauth.faulted += 1;
+    else if (provider === 'datamanager') dm.stats.faulted += 1;
     else state[provider].faulted += 1;
   }
 
@@ -158,11 +173,13 @@ export interface Sandbox {
   googleAdsBaseUrl: string;
   /** Use as GOOGLE_OAUTH_TOKEN_URI. */
   oauthTokenUrl: string;
+  /** Use as DATA_MANAGER_API_BASE_URL (`/v1/events:ingest` follows). */
+  dataManagerBaseUrl: string;
   control: SandboxControl;
   close(): Promise<void>;
 }
 
-/** Starts one HTTP server that serves the Meta, Google Ads and OAuth fakes and the control API. */
+/** Starts one HTTP server that serves the Meta, Google Ads, Data Manager and OAuth fakes and the control API. */
 export async function startSandbox(input: SandboxOptions = {}): Promise<Sandbox> {
   const app = createSandboxApp(input);
   const { server } = app;
@@ -180,6 +197,7 @@ export async function startSandbox(input: SandboxOptions = {}): Promise<Sandbox>
     metaBaseUrl: url,
     googleAdsBaseUrl: url,
     oauthTokenUrl: `${url}/token`,
+    dataManagerBaseUrl: url,
     control: app.control,
     close() {
       closing ??= new Promise<void>((resolve) => {
