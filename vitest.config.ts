@@ -16,7 +16,7 @@ export const baseConfig: ViteUserConfig = {
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: conditions } },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'tests/*/src/**/*.test.ts'],
     reporters,
     globalSetup: ['packages/testkit/src/global-setup.ts'],
     testTimeout: 30_000,
