@@ -1,5 +1,5 @@
 import type { RedisConnection } from '@capconnect/queue';
-import type { Cluster, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 /** One BullMQ queue found in Redis: its key prefix and its name (keys are `<prefix>:<name>:…`). */
 export interface QueueRef {
@@ -9,8 +9,8 @@ export interface QueueRef {
 
 function nodesOf(connection: RedisConnection): Redis[] {
   // A Redis Cluster spreads keys over its masters: SCAN each one.
-  return 'nodes' in connection && typeof (connection as Cluster).nodes === 'function'
-    ? (connection as Cluster).nodes('master')
+  return 'nodes' in connection && typeof (connection).nodes === 'function'
+    ? (connection).nodes('master')
     : [connection as Redis];
 }
 
