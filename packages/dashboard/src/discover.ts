@@ -9,8 +9,8 @@ export interface QueueRef {
 
 function nodesOf(connection: RedisConnection): Redis[] {
   // A Redis Cluster spreads keys over its masters: SCAN each one.
-  return 'nodes' in connection && typeof (connection).nodes === 'function'
-    ? (connection).nodes('master')
+  return 'nodes' in connection && typeof connection.nodes === 'function'
+    ? connection.nodes('master')
     : [connection as Redis];
 }
 
