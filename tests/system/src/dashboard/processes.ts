@@ -11,8 +11,8 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-export function startNode(script: string, args: readonly string[], env: Record<string, string>): Child {
-  const child = spawn(process.execPath, [join(repoRoot, script), ...args], {
+export function startNode(script: string, args: readonly string[], env: Record<string, string>, nodeFlags: readonly string[] = []): Child {
+  const child = spawn(process.execPath, [...nodeFlags, join(repoRoot, script), ...args], {
     cwd: repoRoot, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
