@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { dashboardCommand } from './dashboard.js';
 import { demoCommand } from './demo.js';
 import { HASHABLE_FIELDS, hashCommand } from './hash.js';
 import { startCommand } from './local-stack.js';
@@ -36,6 +37,18 @@ export function registerStackCommands(program: Command, io: Io, env: NodeJS.Proc
     .argument('[file]', 'a JSON file with one event; stdin when omitted or -')
     .action((file: string | undefined) => {
       setExit(previewCommand(io, env, file === undefined ? {} : { file }));
+    });
+
+  program.command('dashboard')
+    .description('Bull Board over every queue and shard, behind a DASHBOARD_TOKEN login; read-only unless --allow-retry')
+    .option('--port <port>', 'port to listen on', (value) => Number.parseInt(value, 10), 3100)
+    .option('--host <host>', 'interface to bind (keep it private)', '127.0.0.1')
+    .option('--allow-retry', 'allow retrying and removing jobs')
+    .action(async (options: { port: number; host: string; allowRetry?: boolean }, command: Command) => {
+      const global = command.optsWithGlobals<{ redisUrl: string; prefix: string }>();
+      setExit(await dashboardCommand(io, env, {
+        redisUrl: global.redisUrl, prefix: global.prefix, port: options.port, host: options.host, allowRetry: options.allowRetry === true,
+      }));
     });
 
   hash.action((options: Record<string, unknown> & { json?: boolean; defaultCountryCode: string }) => {

@@ -81,12 +81,16 @@ export async function startWorker(config: Config, logger: Logger, options: Start
   }
 
   const workers = createWorkers(deps);
+  let closing: Promise<void> | undefined;
   const metricsServer = await startMetricsServer(registry, config.metricsPort, options.host, {
     // Liveness for orchestrators (the worker has no public port): the process runs; Redis state is
     // reported but does not fail the probe, because restarting a worker cannot bring Redis back.
     health: () => ({ service: 'worker', redis: connection.status === 'ready', providers: { meta: config.meta.enabled, google: config.google.enabled } }),
+    // Readiness: Redis answers and every provider worker is taking jobs; false from the first
+    // moment of shutdown, so an orchestrator stops counting this process before it exits.
+    ready: () => closing === undefined && connection.status === 'ready'
+      && Object.values(workers.workers).every((worker) => worker.isRunning()),
   });
-  let closing: Promise<void> | undefined;
   return {
     workers,
     metrics,

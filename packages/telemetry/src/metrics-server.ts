@@ -15,13 +15,19 @@ export async function startMetricsServer(
   registry: Registry,
   port: number,
   host = '0.0.0.0',
-  options: { health?: () => Record<string, unknown> } = {},
+  options: { health?: () => Record<string, unknown>; ready?: () => boolean } = {},
 ): Promise<MetricsServer> {
-  const { health } = options;
+  const { health, ready } = options;
   const server = createServer((req, res) => {
     // A process without a public port (the worker) answers its liveness probe here.
     if (health && req.method === 'GET' && req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', ...health() }));
+      return;
+    }
+    // Readiness (a Kubernetes readinessProbe): 503 takes the pod out of rotation without restarting it.
+    if (ready && req.method === 'GET' && req.url === '/readyz') {
+      const isReady = ready();
+      res.writeHead(isReady ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: isReady ? 'ready' : 'not ready' }));
       return;
     }
     if (req.method !== 'GET' || (req.url !== '/metrics' && !req.url?.startsWith('/metrics?'))) {
