@@ -9,13 +9,14 @@ afterEach(async () => { await new Promise((resolve) => { if (server) server.clos
 /** A stand-in api on a free port answering with `answer(request number, request, body)`. */
 async function fakeApi(answer: (count: number, request: IncomingMessage, body: string, response: ServerResponse) => void): Promise<string> {
   let count = 0;
-  server = createServer((request, response) => {
+  const created = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => { count += 1; answer(count, request, Buffer.concat(chunks).toString('utf8'), response); });
   });
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server?.address() as AddressInfo).port}`;
+  server = created;
+  await new Promise<void>((resolve) => created.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(created.address() as AddressInfo).port}`;
 }
 
 const accepted = (response: ServerResponse) => {
