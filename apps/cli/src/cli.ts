@@ -1,6 +1,7 @@
 import { PROVIDERS, type Provider } from '@capconnect/core';
 import { QUEUE_PREFIX } from '@capconnect/queue';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { registerImportCommand } from './import/command.js';
 import { failedListCommand, failedShowCommand, parseTimeArgument, replayCommand, type FailedFilter } from './failed.js';
 import { EXIT, writeLine, type Io } from './output.js';
 import { openQueues, RedisUnavailableError, type OpsQueues } from './queues.js';
@@ -109,6 +110,7 @@ export async function runCli(argv: readonly string[], io: Io, env: NodeJS.Proces
       }))());
 
   registerStackCommands(program, io, env, (code) => { exitCode = code; });
+  registerImportCommand(program, io, env, (code) => { exitCode = code; });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
