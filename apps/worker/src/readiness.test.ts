@@ -3,21 +3,21 @@ import { generateKeyText } from '@capconnect/core';
 import { createLogger, memoryDestination } from '@capconnect/telemetry';
 import { freshPrefix, startPrivateRedis, testRedisUrl, type PrivateRedis } from '@capconnect/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startWorker, type WorkerServer } from './server.js';
+import { startWorker, type StartedWorker } from './start-worker.js';
 
 /**
  * The worker's probes as Kubernetes calls them (deploy/kubernetes): /healthz says the process
  * lives, /readyz says it can take jobs — Redis ready and every provider worker running.
  */
 
-const servers: WorkerServer[] = [];
+const servers: StartedWorker[] = [];
 const privates: PrivateRedis[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
   await Promise.all(privates.splice(0).map((redis) => redis.dispose()));
 });
 
-async function start(redisUrl: string): Promise<WorkerServer> {
+async function start(redisUrl: string): Promise<StartedWorker> {
   const config = loadConfig({
     REDIS_URL: redisUrl, QUEUE_ENCRYPTION_KEY: generateKeyText(), METRICS_PORT: '0', SHUTDOWN_TIMEOUT_MS: '1000',
     META_PIXEL_ID: '1234567890', META_ACCESS_TOKEN: 'test-token', META_API_BASE_URL: 'http://127.0.0.1:9',
@@ -29,7 +29,7 @@ async function start(redisUrl: string): Promise<WorkerServer> {
   return server;
 }
 
-async function probe(server: WorkerServer, path: '/healthz' | '/readyz'): Promise<number> {
+async function probe(server: StartedWorker, path: '/healthz' | '/readyz'): Promise<number> {
   return (await fetch(`http://127.0.0.1:${server.metricsPort}${path}`)).status;
 }
 

@@ -1,4 +1,4 @@
-import { normalizeGoogleIdentifiers, normalizeMetaUserData, parseIngestItem, type ContractIssue, type Provider } from '@capconnect/core';
+import { hashGoogleIdentifiers, hashMetaUserData, parseIngestItem, type ContractIssue, type Provider } from '@capconnect/core';
 import type { ImportItem } from './row.js';
 
 /**
@@ -31,7 +31,7 @@ export function checkItem(item: ImportItem, coverage: CoverageByProvider, contex
   const normalize = { nowMs: context.nowMs, defaultCallingCode: context.defaultCallingCode, phoneMemo: new Map<string, string | undefined>() };
   const reaches = (provider: Provider) => item.destinations?.includes(provider) ?? true;
   if (reaches('meta')) {
-    const { userData } = normalizeMetaUserData(parsed.item.customer, normalize);
+    const { userData } = hashMetaUserData(parsed.item.customer, normalize);
     const meta = coverage.meta;
     meta.rows += 1;
     if (userData.em) meta.keys.email += 1;
@@ -40,7 +40,7 @@ export function checkItem(item: ImportItem, coverage: CoverageByProvider, contex
     if (present(item.event['fbc'])) meta.keys.clickId += 1;
   }
   if (reaches('google')) {
-    const identifiers = normalizeGoogleIdentifiers(parsed.item.customer, normalize);
+    const identifiers = hashGoogleIdentifiers(parsed.item.customer, normalize);
     const google = coverage.google;
     google.rows += 1;
     if (identifiers.hashedEmail.length > 0) google.keys.email += 1;

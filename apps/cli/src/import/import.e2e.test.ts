@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { findCanaries, startPrivateRedis, type PrivateRedis } from '@capconnect/testkit';
+import { captureIo, findCanaries, startPrivateRedis, type PrivateRedis } from '@capconnect/testkit';
 import { Command } from 'commander';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../cli.js';
 import { startStack, type Stack } from '../stack.js';
-import { captureIo } from '../test/io.js';
 import { checkpointPath } from './checkpoint.js';
 import { registerImportCommand } from './command.js';
 

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findCanaries, freePort, startPrivateRedis, type PrivateRedis } from '@capconnect/testkit';
+import { findCanaries, freeLocalPort, startPrivateRedis, type PrivateRedis } from '@capconnect/testkit';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, startNode, until, type Child } from './processes.js';
@@ -76,7 +76,7 @@ interface QueuesBody { queues: { name: string; counts: Record<string, number>; j
 
 beforeAll(async () => {
   redis = await startPrivateRedis();
-  const deadPort = await freePort(); // nothing listens: every delivery fails at once
+  const deadPort = await freeLocalPort(); // nothing listens: every delivery fails at once
   const env = {
     REDIS_URL: redis.url, WEBHOOK_SECRET, QUEUE_ENCRYPTION_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'warn',
     META_PIXEL_ID: '1234567890', META_ACCESS_TOKEN: 'test-token', META_API_BASE_URL: `http://127.0.0.1:${deadPort}`,
@@ -84,16 +84,16 @@ beforeAll(async () => {
     GOOGLE_CONVERSION_ACTIONS: 'Purchase=111:click', GOOGLE_ADS_API_BASE_URL: `http://127.0.0.1:${deadPort}`,
     RETRY_MAX_ATTEMPTS: '1', BATCH_LINGER_MS: '10',
   };
-  const apiPort = await freePort();
-  children.push(startNode('apps/api/dist/main.js', [], { ...env, PORT: String(apiPort), METRICS_PORT: String(await freePort()) }));
+  const apiPort = await freeLocalPort();
+  children.push(startNode('apps/api/dist/main.js', [], { ...env, PORT: String(apiPort), METRICS_PORT: String(await freeLocalPort()) }));
   apiUrl = `http://127.0.0.1:${apiPort}`;
   await until('the api', async () => (await fetch(`${apiUrl}/readyz`)).ok);
 
   // Dead letters first (a worker whose deliveries all fail), then jobs left waiting.
-  const worker = startNode('apps/worker/dist/main.js', [], { ...env, METRICS_PORT: String(await freePort()) });
+  const worker = startNode('apps/worker/dist/main.js', [], { ...env, METRICS_PORT: String(await freeLocalPort()) });
   children.push(worker);
   await send(3, 'failed');
-  const dashboardPort = await freePort();
+  const dashboardPort = await freeLocalPort();
   children.push(startNode('apps/cli/dist/main.js', ['--redis-url', redis.url, 'dashboard', '--port', String(dashboardPort)], { DASHBOARD_TOKEN: TOKEN }));
   dashboardUrl = `http://127.0.0.1:${dashboardPort}`;
   await until('the dashboard', async () => (await fetch(`${dashboardUrl}/login`)).ok);

@@ -1,4 +1,4 @@
-import { freePort, startPrivateRedis, type PrivateRedis } from '@capconnect/testkit';
+import { freeLocalPort, startPrivateRedis, type PrivateRedis } from '@capconnect/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNode, until, type Child } from '../dashboard/processes.js';
 import { container, containerEnv, type Container } from './pods.js';
@@ -30,7 +30,7 @@ async function start(service: 'api' | 'worker'): Promise<void> {
   const ports = new Map<number, number>();
   for (const variable of ['PORT', 'METRICS_PORT'] as const) {
     if (env[variable] === undefined) continue;
-    const local = await freePort();
+    const local = await freeLocalPort();
     ports.set(Number(env[variable]), local);
     env[variable] = String(local);
   }
