@@ -21,7 +21,7 @@ const architecture: SourceFile = {
 };
 
 const fs = (...files: SourceFile[]) => memoryFileSystem([architecture, ...files]);
-const code = (text: string, path = 'packages/queue/src/catalogue.ts'): SourceFile => ({ path, text });
+const code = (text: string, path = 'packages/queue/src/job-id.ts'): SourceFile => ({ path, text });
 
 describe('githubSlug', () => {
   it.each([
