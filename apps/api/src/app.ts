@@ -9,7 +9,7 @@ import { observeRequests, routeLabel } from './observe.js';
 import { previewHandler } from './preview.js';
 
 /**
- * The ingest service (SPEC §2) as an Express app: no listening, no globals. Every `/v1` route runs
+ * The ingest service (docs/architecture.md#ingest-api) as an Express app: no listening, no globals. Every `/v1` route runs
  * the same chain, cheapest check first: route label → token → (POST: JSON media type → raw body
  * with size cap) → signature over the raw body → handler. The body is parsed only once the
  * request is known to be authentic.

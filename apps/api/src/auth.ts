@@ -4,7 +4,7 @@ import { HttpError } from './errors.js';
 import { rawBodyOf } from './body.js';
 
 /**
- * Authentication of `/v1/*` (SPEC §2):
+ * Authentication of `/v1/*` (docs/architecture.md#authentication):
  * - `x-capconnect-token` must equal one of the `WEBHOOK_SECRET` secrets (several at once, for
  *   rotation). Both sides are reduced to SHA-256 digests (the secrets' once, at start-up) and the
  *   equal-length digests compared with `timingSafeEqual`, against every secret without stopping

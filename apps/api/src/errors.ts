@@ -4,7 +4,7 @@ import type { Logger } from '@capconnect/telemetry';
 import type { ErrorRequestHandler, Response } from 'express';
 
 /**
- * Error answers (SPEC §2): `{error: "<code>", message, issues?}`. Messages are fixed texts written
+ * Error answers (docs/architecture.md#errors): `{error: "<code>", message, issues?}`. Messages are fixed texts written
  * here or by the core contract, so no submitted value and no stack trace can ever come back.
  */
 export type ErrorCode =

@@ -27,7 +27,7 @@ export type CheckedItem =
 /** One item after the enqueue. */
 export type IngestResult =
   | { kind: 'invalid'; issues: ContractIssue[] }
-  /** No provider can take the event (SPEC §2.1: 422 for a single event). */
+  /** No provider can take the event (docs/architecture.md#eligibility-and-routing: 422 for a single event). */
   | { kind: 'rejected'; eventId: string; skipped: Skip[]; warnings: Warning[] }
   | { kind: 'accepted'; eventId: string; status: 'queued' | 'duplicate'; jobs: EnqueuedJob[]; skipped: Skip[]; warnings: Warning[] };
 
@@ -127,7 +127,7 @@ function countRejectedAndInvalid(metrics: Metrics, checked: readonly CheckedItem
   }
 }
 
-/** The SPEC §2 202 body of an accepted event. */
+/** The 202 body of an accepted event (docs/architecture.md#routes). */
 export function acceptedBody(result: Extract<IngestResult, { kind: 'accepted' }>) {
   return {
     eventId: result.eventId,

@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 import { HttpError } from './errors.js';
 
 /**
- * `?wait=<seconds>` (SPEC §2): after the events are stored, wait for the providers' outcomes and
+ * `?wait=<seconds>` (docs/architecture.md#waiting-for-outcomes): after the events are stored, wait for the providers' outcomes and
  * answer in the synchronous form. The wait never changes whether an event was stored: if Redis
  * stops answering mid-wait, the answer is the 202 with what is known.
  */

@@ -1,5 +1,5 @@
 /**
- * Micro-batching in one process (SPEC §5): items submitted one by one are gathered into one
+ * Micro-batching in one process (docs/architecture.md#batching): items submitted one by one are gathered into one
  * provider request, sent when `maxSize` items are waiting or `lingerMs` after the first one
  * arrived, whichever comes first. Each submitter awaits its own item's result, so every BullMQ
  * job keeps its own outcome while many jobs share one request. While a submitter waits, BullMQ

@@ -44,7 +44,7 @@ export interface Workers {
   readonly workers: Partial<Record<Provider, Worker<unknown, DeliveryOutcome>>>;
   readonly queues: Partial<Record<Provider, Queue>>;
   /**
-   * Graceful stop (SPEC §5 "Shutdown"): stop taking jobs, send open batches now, let in-flight
+   * Graceful stop (docs/architecture.md#shutdown-and-crashes): stop taking jobs, send open batches now, let in-flight
    * requests finish, and give up waiting after `timeoutMs` (jobs still held then are released by
    * their lock expiring and are taken over by another worker: nothing is lost).
    */

@@ -109,7 +109,7 @@ export async function runDispatch(stack: Stack, options: DispatchOptions): Promi
       sameFlags.push(await drainNoop(noopProducer, options, stack, SERVICE_NODE_FLAGS.worker));
     }
 
-    // Batching off: one event per provider request, as the peers send (reference/peers.md §4.7).
+    // Batching off: one event per provider request, as the peers send (docs/platforms.md#meta-batching-in-other-relays).
     const unbatchedEvents = 1000;
     await fill(producer, unbatchedEvents);
     const before = sandbox.control.stats('meta');

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Every environment variable CapConnect reads (SPEC §7), parsed once at boot. `loadConfig` either
+ * Every environment variable CapConnect reads (docs/architecture.md#configuration), parsed once at boot. `loadConfig` either
  * returns a complete, typed configuration or throws a `ConfigError` that lists every problem at
  * once: the variable name and what is wrong, never the value.
  */
@@ -23,11 +23,11 @@ export interface MetaConfig {
   enabled: boolean;
   pixelId: string;
   accessToken: string;
-  /** Graph API version, default `v25.0` (reference/meta-capi.md §4: supported until 2028-07-29). */
+  /** Graph API version, default `v25.0` (docs/platforms.md#meta-endpoint-and-version: supported until 2028-07-29). */
   apiVersion: string;
   testEventCode?: string;
   apiBaseUrl: string;
-  /** Events per request, default 500; Meta's cap is 1000 (reference/meta-capi.md §0). */
+  /** Events per request, default 500; Meta's cap is 1000 (docs/platforms.md#meta-request-limits). */
   batchMax: number;
 }
 
@@ -46,11 +46,11 @@ export interface GoogleConfig {
   developerToken: string;
   auth: GoogleAuth;
   loginCustomerId?: string;
-  /** Google Ads API major version, default `v24` (reference/google-ads-ec.md §6: v22 and older are sunset). */
+  /** Google Ads API major version, default `v24` (docs/platforms.md#google-ads-status-in-2026: v22 and older are sunset). */
   apiVersion: string;
   validateOnly: boolean;
   apiBaseUrl: string;
-  /** Rows per request, default 2000 (Google's cap, reference/google-ads-ec.md §1). */
+  /** Rows per request, default 2000 (Google's cap, docs/platforms.md#google-request-limits). */
   batchMax: number;
   /** IANA time zone of the Ads account, for `conversionDateTime` (default `UTC`). */
   timeZone: string;

@@ -136,7 +136,7 @@ function messageFor(issue: Issue, input: unknown): string {
 
 /**
  * Turns zod issues into `{path, message}` pairs with fixed messages, so nothing the client sent can
- * come back in an error response (SPEC §2: errors "never echo a submitted value"). Unknown keys are
+ * come back in an error response (docs/architecture.md#errors: an error never echoes a submitted value). Unknown keys are
  * reported one by one at their own path when they look like field names.
  */
 export function describeIssues(issues: readonly Issue[], input: unknown): ContractIssue[] {

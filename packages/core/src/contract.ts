@@ -6,7 +6,7 @@ import { describeIssues, type ContractIssue } from './contract-issues.js';
 export const MAX_CUSTOMER_VALUE_LENGTH = 512;
 /** Most values per customer field (e.g. ten email addresses). */
 export const MAX_CUSTOMER_VALUES = 10;
-/** How far `eventTime` may lie in the future, for client clock skew (SPEC §2.1: further is a 400). */
+/** How far `eventTime` may lie in the future, for client clock skew (docs/architecture.md#contract: further is a 400). */
 export const MAX_FUTURE_SKEW_S = 600;
 /** Most line items in `event.contents`. */
 export const MAX_CONTENTS = 200;
@@ -76,7 +76,7 @@ export const eventSchema = z.strictObject({
   // header should cost the IP, not the whole event.
   clientIpAddress: z.string().max(64).optional(),
   clientUserAgent: z.string().max(2048).optional(),
-  // Click ids and cookies are case-sensitive and are never altered (reference/meta-capi.md §1).
+  // Click ids and cookies are case-sensitive and are never altered (docs/platforms.md#meta-fields-sent-unhashed).
   fbc: z.string().max(512).optional(),
   fbp: z.string().max(512).optional(),
   gclid: z.string().max(512).optional(),
@@ -120,7 +120,7 @@ export type IngestEvent = Omit<z.output<typeof eventSchema>, 'eventTime' | 'acti
   actionSource: (typeof ACTION_SOURCES)[number];
 };
 
-/** A parsed ingest item (SPEC §2.1). Holds raw personal data: lives only in one request's memory. */
+/** A parsed ingest item (docs/architecture.md#contract). Holds raw personal data: lives only in one request's memory. */
 export type IngestItem = Omit<ParsedIngestItem, 'customer' | 'event'> & {
   customer: Customer;
   event: IngestEvent;
@@ -136,7 +136,7 @@ export interface ParseIngestItemOptions {
 }
 
 /**
- * Validates one ingest item against the contract (SPEC §2.1).
+ * Validates one ingest item against the contract (docs/architecture.md#contract).
  *
  * - Unknown keys are rejected at every level, so a typo (`emial`) surfaces instead of silently
  *   dropping data.

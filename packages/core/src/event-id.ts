@@ -5,7 +5,7 @@ import { sha256Hex } from './hash.js';
 export const DERIVED_EVENT_ID_PREFIX = 'ord-';
 
 /**
- * The idempotency key of an event that came without `eventId` (SPEC §2.1).
+ * The idempotency key of an event that came without `eventId` (docs/decisions.md#event-id-when-missing).
  *
  * With an order id: `ord-` + the first 32 hex characters of SHA-256(`eventName` NUL `orderId`), so the
  * same order posted twice gets the same id (and is queued once), and the order id itself, which may

@@ -20,7 +20,7 @@
 export const PROVIDERS = ['meta', 'google'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
-/** Meta `action_source` values (reference/meta-capi.md §3). */
+/** Meta `action_source` values (docs/platforms.md#meta-event-fields). */
 export const ACTION_SOURCES = [
   'email',
   'website',
@@ -85,7 +85,7 @@ export interface MetaMatchFields {
   customData?: Record<string, unknown>;
 }
 
-/** Meta Limited Data Use (reference/meta-capi.md §3: data_processing_options). */
+/** Meta Limited Data Use (docs/platforms.md#meta-limited-data-use: data_processing_options). */
 export interface MetaDataProcessing {
   options: ['LDU'];
   /** 0 = let Meta geolocate; 1 = US. */
@@ -102,7 +102,7 @@ export interface MetaPreparedEvent {
   dataProcessing?: MetaDataProcessing;
 }
 
-/** Google's two upload modes (reference/google-ads-ec.md §1–2). */
+/** Google's two upload modes (docs/platforms.md#google-click-conversions). */
 export type GoogleMode = 'click' | 'enhancement';
 
 export type GoogleConsentStatus = 'GRANTED' | 'DENIED';
@@ -138,7 +138,7 @@ export interface GooglePreparedEvent {
   mode: GoogleMode;
   /** Numeric conversion action id from `GOOGLE_CONVERSION_ACTIONS` / `GOOGLE_CONVERSION_ACTION_ID`. */
   conversionActionId: string;
-  /** `DENIED` means no user identifiers are sent at all (SPEC §2.1). */
+  /** `DENIED` means no user identifiers are sent at all (docs/decisions.md#consent-handling). */
   adUserDataConsent?: GoogleConsentStatus;
   digests: GoogleDigests;
   match: GoogleMatchFields;

@@ -1,5 +1,5 @@
 /**
- * The provider error taxonomy (STYLE.md). Every provider response is classified into one of these
+ * The provider error taxonomy (docs/architecture.md#code-conventions). Every provider response is classified into one of these
  * in exactly one place per provider (`meta/classify.ts`, `google/classify.ts`), and the worker
  * decides what BullMQ does from the class alone:
  *

@@ -5,7 +5,7 @@ import { FINAL_STATES, parseFailure, type DeliveryOutcome, type DeliveryStatus }
 
 /**
  * Reading delivery state back from the queues, for `GET /v1/events/:eventId` and `?wait=`
- * (SPEC §2). Everything here comes from job state, attempt counters, the worker's
+ * (docs/architecture.md#delivery-states). Everything here comes from job state, attempt counters, the worker's
  * `DeliveryOutcome` and the coded `failedReason`: codes, statuses and provider references,
  * never job data, so nothing personal can leave through a status answer.
  */

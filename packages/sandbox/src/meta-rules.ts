@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { isPlainObject, LOOKS_HASHED } from './http.js';
 
 /**
- * Meta CAPI event validation, pure. Facts: shared/reference/meta-capi.md §1 (user_data), §3 (event fields,
+ * Meta CAPI event validation, pure. Facts: docs/platforms.md#meta-normalization-and-hashing (user_data), docs/platforms.md#meta-event-fields (event fields,
  * batch semantics). Subcodes other than 2804003 and 2804019 are sandbox choices in Meta's 2804xxx family
  * (RudderStack's network handler lists 2804001/7/16/17/19/48 as parameter errors) — see README.
  */
@@ -26,25 +26,25 @@ export const META_ACTION_SOURCES: ReadonlySet<string> = new Set([
   'email', 'website', 'app', 'phone_call', 'chat', 'physical_store', 'system_generated', 'business_messaging', 'other',
 ]);
 
-/** user_data keys that must carry SHA-256 digests (§1 table, plus external_id which CapConnect always hashes). */
+/** user_data keys that must carry SHA-256 digests (docs/platforms.md#meta-normalization-and-hashing, plus external_id which CapConnect always hashes). */
 const HASHED_KEYS = ['em', 'ph', 'fn', 'ln', 'ge', 'db', 'ct', 'st', 'zp', 'country', 'external_id',
   'f5first', 'f5last', 'fi', 'dobd', 'dobm', 'doby'] as const;
 const HASHED_KEY_SET: ReadonlySet<string> = new Set(HASHED_KEYS);
-/** Raw (never hashed) user_data keys that Meta accepts (§1 table, §2b). */
+/** Raw (never hashed) user_data keys that Meta accepts (docs/platforms.md#meta-fields-sent-unhashed). */
 const RAW_STRING_KEYS: ReadonlySet<string> = new Set(['client_ip_address', 'client_user_agent', 'fbc', 'fbp',
   'subscription_id', 'anon_id', 'madid', 'page_id', 'page_scoped_user_id', 'ctwa_clid', 'ig_account_id', 'ig_sid']);
 const RAW_INTEGER_KEYS: ReadonlySet<string> = new Set(['fb_login_id', 'lead_id']);
 
-/** Server-event fields (§3 "Event fields" and SDK extras). Anything else is refused as a misspelling. */
+/** Server-event fields (docs/platforms.md#meta-event-fields and SDK extras). Anything else is refused as a misspelling. */
 const EVENT_KEYS: ReadonlySet<string> = new Set(['event_name', 'event_time', 'user_data', 'custom_data',
   'event_source_url', 'opt_out', 'event_id', 'action_source', 'data_processing_options',
   'data_processing_options_country', 'data_processing_options_state', 'referrer_url', 'app_data',
   'original_event_data', 'customer_segmentation', 'advanced_measurement_table', 'advertiser_tracking_enabled',
   'messaging_channel', 'attribution_data']);
 
-/** A digest, optionally with the parameter builder's `.appendix` (§1, parameter-builder-library page). */
+/** A digest, optionally with the parameter builder's `.appendix` (docs/platforms.md#meta-normalization-and-hashing, parameter-builder-library page). */
 const HASHED_VALUE = /^[0-9a-f]{64}(?:\.[A-Za-z0-9_-]{2,8})?$/;
-/** `fb.{subdomainIndex}.{creationTimeMs}.{payload}[.appendix]` (§1 fbp/fbc, §2c cookie acceptance rule). */
+/** `fb.{subdomainIndex}.{creationTimeMs}.{payload}[.appendix]` (docs/platforms.md#meta-fields-sent-unhashed: fbp/fbc, cookie acceptance rule). */
 const FB_COOKIE = /^fb\.\d\.\d{13}\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]{2}|\.[A-Za-z0-9_-]{8})?$/;
 const URL_LIKE = /^https?:\/\/[^\s]+$/i;
 const CURRENCY = /^[A-Za-z]{3}$/;

@@ -8,7 +8,7 @@ export interface MetricsServer {
 }
 
 /**
- * Serves `GET /metrics` on its own port (SPEC §2: never on the public port), so the ingest port
+ * Serves `GET /metrics` on its own port (docs/decisions.md#metrics-on-their-own-port: never on the public port), so the ingest port
  * can be exposed to the internet while metrics stay on the private network.
  */
 export async function startMetricsServer(

@@ -1,9 +1,9 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
 
 /**
- * The metric catalogue (SPEC §6). Names are a contract: the dashboard and the alert rules in
+ * The metric catalogue (docs/architecture.md#metrics-and-logs). Names are a contract: the dashboard and the alert rules in
  * deploy/ query them. Base units, `_total` counters, histograms rather than summaries, and no
- * ids in labels (reference/bullmq-and-style.md A5: cardinality).
+ * ids in labels (docs/platforms.md#prometheus-naming: cardinality).
  */
 
 export const PROVIDER_LABELS = ['meta', 'google'] as const;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger, createMetrics, memoryDestination, startMetricsServer, statusClass } from './index.js';
 
 describe('metrics', () => {
-  it('registers the SPEC §6 catalogue on the given registry, not the global one', async () => {
+  it('registers the metric catalogue of docs/architecture.md#metrics-and-logs on the given registry, not the global one', async () => {
     const registry = new Registry();
     const metrics = createMetrics(registry);
     metrics.ingestEvents.inc({ outcome: 'queued' });

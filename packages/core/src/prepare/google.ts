@@ -19,7 +19,7 @@ export interface GoogleConversionAction {
   mode: GoogleMode;
 }
 
-/** Google accepts at most this many `userIdentifiers` per conversion (reference/google-ads-ec.md §1–2). */
+/** Google accepts at most this many `userIdentifiers` per conversion (docs/platforms.md#google-click-conversions). */
 export const GOOGLE_MAX_USER_IDENTIFIERS = 5;
 
 export interface GoogleRouting {
@@ -70,7 +70,7 @@ function clickIds(item: IngestItem, mode: GoogleMode): Pick<GoogleMatchFields, '
   const ids: Pick<GoogleMatchFields, 'gclid' | 'gbraid' | 'wbraid'> = {};
   const { gclid, gbraid, wbraid } = item.event;
   if (gclid !== undefined && gclid.trim() !== '') ids.gclid = gclid;
-  // Conversions from gbraid/wbraid clicks cannot be enhanced (reference/google-ads-ec.md §2).
+  // Conversions from gbraid/wbraid clicks cannot be enhanced (docs/platforms.md#google-enhancements).
   if (mode === 'click') {
     if (gbraid !== undefined && gbraid.trim() !== '') ids.gbraid = gbraid;
     if (wbraid !== undefined && wbraid.trim() !== '') ids.wbraid = wbraid;
@@ -79,7 +79,7 @@ function clickIds(item: IngestItem, mode: GoogleMode): Pick<GoogleMatchFields, '
 }
 
 /**
- * Decides whether Google can take the event and builds what it will receive (SPEC §2.1, §5):
+ * Decides whether Google can take the event and builds what it will receive (docs/architecture.md#eligibility-and-routing):
  * a conversion action for the event name; click mode needs a click id or a hashed email/phone;
  * enhancement mode needs the order id and is the only mode that carries the address and user agent.
  * `consent.adUserData = denied` sends the conversion with `DENIED` and no user data at all.

@@ -8,7 +8,7 @@ import type {
   SkipReason,
 } from '../types.js';
 
-/** Meta rejects a whole request holding an event older than this (reference/meta-capi.md §0). */
+/** Meta rejects a whole request holding an event older than this (docs/platforms.md#meta-event-time-window). */
 export const META_MAX_EVENT_AGE_S = 7 * 24 * 60 * 60;
 /** `physical_store` events may be up to 62 days old. */
 export const META_MAX_PHYSICAL_STORE_EVENT_AGE_S = 62 * 24 * 60 * 60;
@@ -18,7 +18,7 @@ type MetaCustomerKey = keyof MetaUserDigests | 'client_ip_address' | 'client_use
 
 /**
  * Meta's baseline matching rule (since v13.0): an event is invalid when its only customer
- * information is one of these sets or a subset of one (reference/meta-capi.md §1).
+ * information is one of these sets or a subset of one (docs/platforms.md#meta-baseline-matching-rule).
  */
 const WEAK_COMBINATIONS: readonly ReadonlySet<MetaCustomerKey>[] = [
   new Set(['ct', 'country', 'st', 'zp', 'ge', 'client_user_agent']),
@@ -50,7 +50,7 @@ export function metaDataProcessing(limitedDataUse: Consent['limitedDataUse']): M
 }
 
 /**
- * Decides whether Meta can take the event and builds what it will receive (SPEC §2.1): not too
+ * Decides whether Meta can take the event and builds what it will receive (docs/architecture.md#eligibility-and-routing): not too
  * old, website events with a user agent and a page URL, and customer information that is not only
  * a weak combination.
  */

@@ -1,4 +1,4 @@
-/** Routing and eligibility at ingest (SPEC §2.1): who takes the event, who does not and why. */
+/** Routing and eligibility at ingest (docs/architecture.md#eligibility-and-routing): who takes the event, who does not and why. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseIngestItem, type IngestItem } from '../contract.js';

@@ -73,7 +73,7 @@ function metaMatchFields(item: IngestItem, warnings: Warning[]): MetaMatchFields
     }
   }
   if (present(clientUserAgent)) match.clientUserAgent = clientUserAgent;
-  // fbc and fbp are case-sensitive and must reach Meta byte for byte (reference/meta-capi.md §1).
+  // fbc and fbp are case-sensitive and must reach Meta byte for byte (docs/platforms.md#meta-fields-sent-unhashed).
   if (present(fbc)) match.fbc = fbc;
   if (present(fbp)) match.fbp = fbp;
   if (eventSourceUrl !== undefined) match.eventSourceUrl = eventSourceUrl;

@@ -2,8 +2,8 @@ import { ConfigurationError, PermanentError, TransientError, parseRetryAfterMs, 
 import type { HttpResponse } from '../http.js';
 
 /**
- * The one place a Meta Graph API response is classified (SPEC §5, reference/meta-capi.md §3
- * "Error classification"). Classification follows `error.code` and `is_transient`, not the HTTP
+ * The one place a Meta Graph API response is classified (docs/decisions.md#meta-classification-by-error-code).
+ * Classification follows `error.code` and `is_transient`, not the HTTP
  * status: RudderStack's fixtures show code 17 arriving with HTTP 500.
  *
  * | code | class | source |
@@ -14,7 +14,7 @@ import type { HttpResponse } from '../http.js';
  * | any with `is_transient: true` | transient | offline-conversion-file-uploader#26 |
  * | 190, 102, 104 | configuration (token expired, invalid or missing) | Graph error-handling page |
  * | 100 with subcode 33 | configuration (pixel missing or not accessible) | rudder-transformer fb fixtures |
- * | 100 (incl. 2804xxx) | permanent, blamed on an event: isolate by index or bisect | rudder networkHandler; meta-capi.md §5.10 |
+ * | 100 (incl. 2804xxx) | permanent, blamed on an event: isolate by index or bisect | rudder networkHandler; docs/decisions.md#meta-classification-by-error-code |
  * | 10, 200–299, 3 | permanent | Graph error-handling page |
  * | other codes | transient when HTTP 5xx, else permanent `meta_<code>` | — |
  */

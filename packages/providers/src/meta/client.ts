@@ -17,7 +17,7 @@ export interface MetaClientOptions {
 
 /**
  * Sends a batch of server events to one pixel. A Meta batch is all-or-nothing ("If any event you
- * send in a batch is invalid, we reject the entire batch", reference/meta-capi.md §3), so when Meta
+ * send in a batch is invalid, we reject the entire batch", docs/platforms.md#meta-request-limits), so when Meta
  * blames an event (code 100) the client fails that event and re-sends the others: by the index Meta
  * names in `error_user_msg`, or by bisection when it names none. Every input event gets a result.
  */

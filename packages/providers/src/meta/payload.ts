@@ -3,7 +3,7 @@ import { PermanentError } from '../errors.js';
 
 /**
  * Meta CAPI server events from prepared (opened) jobs. Pure. Field names and rules:
- * reference/meta-capi.md §3 (server-event parameters, custom_data, data_processing_options).
+ * docs/platforms.md#meta-event-fields (server-event parameters, custom_data, data_processing_options).
  */
 
 /** One `data[i]` entry. */
@@ -31,7 +31,7 @@ const SECONDS_PER_DAY = 86_400;
 
 /**
  * How long after `event_time` Meta still takes an event: 7 days, 62 for `physical_store`
- * (reference/meta-capi.md §0; an older event fails the whole request, code 100 / 2804003).
+ * (docs/platforms.md#meta-event-time-window; an older event fails the whole request, code 100 / 2804003).
  */
 export function metaMaxAgeS(actionSource: string): number {
   return (actionSource === 'physical_store' ? 62 : 7) * SECONDS_PER_DAY;
@@ -77,7 +77,7 @@ export function buildMetaEvent(prepared: MetaPreparedEvent): MetaServerEvent {
     event_name: event.eventName,
     event_time: event.eventTime,
     action_source: event.actionSource,
-    // Dedup key with the pixel's eventID (reference/meta-capi.md §3 "Dedup").
+    // Dedup key with the pixel's eventID (docs/platforms.md#meta-deduplication).
     event_id: event.eventId,
     user_data: user,
   };
@@ -95,7 +95,7 @@ export function buildMetaBody(events: MetaServerEvent[], accessToken: string, te
   return { data: events, access_token: accessToken, ...(testEventCode !== undefined && { test_event_code: testEventCode }) };
 }
 
-// Baseline matching rule (reference/meta-capi.md §1): customer info that is only a subset of one of
+// Baseline matching rule (docs/platforms.md#meta-baseline-matching-rule): customer info that is only a subset of one of
 // these sets makes the event invalid, and an invalid event sinks its whole batch.
 const WEAK_SETS: readonly (readonly string[])[] = [
   ['ct', 'country', 'st', 'zp', 'ge', 'client_user_agent'],
@@ -108,7 +108,7 @@ const MATCH_KEYS = ['em', 'ph', 'fn', 'ln', 'ge', 'db', 'ct', 'st', 'zp', 'count
 
 /**
  * Checks one event before it joins a batch, so an event Meta would refuse fails alone instead of
- * sinking the batch (reference/meta-capi.md §5.3). Throws `PermanentError` with the reason code.
+ * sinking the batch (docs/decisions.md#meta-batch-isolation-and-bisection). Throws `PermanentError` with the reason code.
  */
 export function prevalidateMetaEvent(event: MetaServerEvent, nowMs: number): void {
   if (nowMs > (event.event_time + metaMaxAgeS(event.action_source)) * 1000 - 60_000) {
