@@ -27,11 +27,11 @@ const T0 = Date.UTC(2026, 10, 30, 18, 0, 0);
 const eventTime = Math.floor(Date.now() / 1000) - 3600;
 function built(eventId: string, gclid: string, withTransactionId: boolean): BuiltDataManagerEvent {
   const input: DataManagerEventInput = {
-    eventId, eventName: 'purchase', eventTime, transactionId: `ord-${eventId}`, conversionActionId: D.conversionActionIds[0]!, mode: 'click',
+    eventId, eventName: 'purchase', eventTime, transactionId: `ord-${eventId}`, conversionActionId: D.conversionActionIds[0], mode: 'click',
     eventSource: 'WEB', consent: { adUserData: 'GRANTED' }, digests: {}, plain: { gclid },
   };
   const event = buildDataManagerEvent(input);
-  return withTransactionId ? event : { ...event, event: { ...event.event, transactionId: undefined } } as BuiltDataManagerEvent;
+  return withTransactionId ? event : { ...event, event: { ...event.event, transactionId: undefined } } as unknown as BuiltDataManagerEvent;
 }
 
 interface Setup { records: RequestRecords; metrics: Metrics; clock: { nowMs: number }; prefix: string; polls: () => Promise<number>; options: DiagnosticsPollerOptions }

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createRedisConnection, type RedisConnection } from './connection.js';
 import { QuotaUnavailableError, createRequestQuota, pacificDay, quotaKeys, type RequestQuotaOptions } from './request-quota.js';
 
-const cleanups: (() => Promise<unknown> | void)[] = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => { for (const cleanup of cleanups.splice(0).reverse()) await cleanup(); });
 
 async function connection(url = testRedisUrl()): Promise<RedisConnection> {
@@ -116,7 +116,7 @@ describe('createRequestQuota', () => {
   it('rejects with QuotaUnavailableError (code quota_unavailable) when Redis is unreachable, never granting', async () => {
     const port = await freeLocalPort();
     const redis = await connection(`redis://127.0.0.1:${port}`);
-    const quota = createRequestQuota(redis, { prefix: freshPrefix(), name: 'down', perMinute: 5, perDay: 10 });
+    const quota = createRequestQuota(redis, { prefix: freshPrefix(), name: 'down', perMinute: 5, perDay: 10, commandTimeoutMs: 100 });
     const error = await quota.acquire().catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(QuotaUnavailableError);
     expect(error).toMatchObject({ code: 'quota_unavailable', retryAfterMs: 1000 });

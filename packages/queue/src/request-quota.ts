@@ -41,7 +41,7 @@ export interface RequestQuotaOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Longest single wait before asking again, in ms (default 1000), so a freed permit is seen soon. */
   maxSleepMs?: number;
-  /** A Redis answer slower than this rejects the acquire, in ms (default 2000). */
+  /** A Redis answer (or a reconnect) slower than this rejects the acquire, in ms (default 2000). */
   commandTimeoutMs?: number;
 }
 
@@ -137,6 +137,15 @@ function timerSleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** Waits for a (re)connecting client, but no longer than a command may take. */
+function readyWithin(redis: RedisConnection, timeoutMs: number, quota: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onReady = () => { clearTimeout(timer); resolve(); };
+    const timer = setTimeout(() => { redis.off('ready', onReady); reject(new QuotaUnavailableError(quota)); }, timeoutMs);
+    redis.once('ready', onReady);
+  });
+}
+
 /** Keys of one quota: `<prefix>:quota:<name>:minute` and `<prefix>:quota:<name>:day:<YYYY-MM-DD>`. */
 export function quotaKeys(prefix: string, name: string, day: string): { minute: string; day: string } {
   return { minute: `${prefix}:quota:${name}:minute`, day: `${prefix}:quota:${name}:day:${day}` };
@@ -152,7 +161,7 @@ export function createRequestQuota(redis: RedisConnection, options: RequestQuota
 
   /** One script call, failing fast instead of queueing while the connection is down. */
   async function call(script: string, keys: string[], args: (string | number)[]): Promise<number[]> {
-    if (redis.status !== 'ready') throw new QuotaUnavailableError(options.name);
+    if (redis.status !== 'ready') await readyWithin(redis, timeoutMs, options.name);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => { reject(new QuotaUnavailableError(options.name)); }, timeoutMs); });
     try {
