@@ -58,6 +58,7 @@ export function createDiagnosticsMetrics(registers: Registry[]) {
   });
   for (const operation of ['write', 'read']) {
     for (const window of ['minute', 'day']) quotaUsedRatio.set({ provider: 'google', operation, window }, 0);
+    quotaWait.zero({ provider: 'google', operation });
   }
   for (const [status, reason] of [['processed', 'none'], ['failed', 'other'], ['warning', 'other'], ['unresolved', 'TIMED_OUT']] as const) {
     diagnostics.inc({ provider: 'google', status, reason }, 0);
