@@ -48,7 +48,7 @@ export interface RequestQuotaOptions {
 /**
  * Thrown by `acquire()` when Redis is unreachable or too slow. Shaped like the providers'
  * `TransientError` (`code`, `retryAfterMs`), and turned into one by the worker, so the batch is
- * retried with backoff rather than sent without a permit (docs/decisions.md#request-quota-redis-down).
+ * retried with backoff rather than sent without a permit (docs/decisions.md#request-quota-when-redis-is-down).
  */
 export class QuotaUnavailableError extends Error {
   override readonly name = 'QuotaUnavailableError';
