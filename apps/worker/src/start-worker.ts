@@ -4,6 +4,7 @@ import { GoogleClient, HttpClient, MetaClient, TokenProvider, type RequestRecord
 import { createRedisConnection, watchRedis } from '@capconnect/queue';
 import { createMetrics, startMetricsServer, statusClass, type Logger, type Metrics } from '@capconnect/telemetry';
 import { Registry } from 'prom-client';
+import { createGoogleDataManagerSupport, usesDataManager } from './google-diagnostics.js';
 import { createWorkers, type WorkerDeps, type Workers } from './workers.js';
 
 export interface StartWorkerOptions {
@@ -45,6 +46,11 @@ export async function startWorker(config: Config, logger: Logger, options: Start
 
   const http = new HttpClient({ timeoutMs: config.httpTimeoutMs });
   const onRequest = requestObserver(metrics);
+  // Data Manager: shared request quotas (the dispatcher's client takes `quotas.write` as `permits`),
+  // request records (saved per accepted request) and the diagnostics poller (google-diagnostics.ts).
+  const googleDataManager = usesDataManager(config)
+    ? createGoogleDataManagerSupport({ config, connection, metrics, logger, http, ...(options.prefix !== undefined && { prefix: options.prefix }) })
+    : undefined;
   const deps: WorkerDeps = {
     connection,
     keyring: createKeyring(config.queueEncryptionKey),
@@ -81,6 +87,7 @@ export async function startWorker(config: Config, logger: Logger, options: Start
   }
 
   const workers = createWorkers(deps);
+  googleDataManager?.start();
   let closing: Promise<void> | undefined;
   const metricsServer = await startMetricsServer(registry, config.metricsPort, options.host, {
     // Liveness for orchestrators (the worker has no public port): the process runs; Redis state is
@@ -97,6 +104,7 @@ export async function startWorker(config: Config, logger: Logger, options: Start
     metricsPort: metricsServer.port,
     close() {
       closing ??= (async () => {
+        await googleDataManager?.stop();
         await workers.close(config.shutdownTimeoutMs);
         await http.close();
         connection.disconnect();

@@ -34,6 +34,12 @@ describe('loadConfig', () => {
     expect(loadConfig(base, { service: 'worker' }).metricsPort).toBe(9465);
   });
 
+  it('reads GOOGLE_DIAGNOSTICS_DELAY_S (default 30 min) and refuses a value out of range', () => {
+    expect(loadConfig(base, { service: 'worker' }).google.diagnosticsDelayMs).toBe(1_800_000);
+    expect(loadConfig({ ...base, GOOGLE_DIAGNOSTICS_DELAY_S: '1' }, { service: 'worker' }).google.diagnosticsDelayMs).toBe(1000);
+    expect(problemsOf({ ...base, GOOGLE_DIAGNOSTICS_DELAY_S: '0' }).join()).toMatch(/GOOGLE_DIAGNOSTICS_DELAY_S/);
+  });
+
   it('accepts several webhook secrets for rotation', () => {
     const config = loadConfig({ ...base, WEBHOOK_SECRET: 'first-secret-aaaaaa, second-secret-bbbbbb' }, { service: 'api' });
     expect(config.webhookSecrets).toEqual(['first-secret-aaaaaa', 'second-secret-bbbbbb']);

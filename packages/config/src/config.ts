@@ -54,6 +54,8 @@ export interface GoogleConfig {
   batchMax: number;
   /** IANA time zone of the Ads account, for `conversionDateTime` (default `UTC`). */
   timeZone: string;
+  /** `GOOGLE_DIAGNOSTICS_DELAY_S` in ms: first `requestStatus:retrieve` after sending, and the poll backoff base (docs/architecture.md#request-diagnostics). */
+  diagnosticsDelayMs: number;
 }
 
 export interface Config {
@@ -191,6 +193,8 @@ const envSchema = z.object({
   GOOGLE_ADS_API_BASE_URL: httpUrl.default('https://googleads.googleapis.com'),
   GOOGLE_BATCH_MAX: int(1, 2000).default(2000),
   GOOGLE_TIME_ZONE: z.string().default('UTC'),
+  // Data Manager diagnostics: Google advises waiting 30 min before the first status read.
+  GOOGLE_DIAGNOSTICS_DELAY_S: int(1, 86_400).default(1800),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -318,6 +322,7 @@ function buildConfig(env: Env, options: LoadOptions): Config {
     apiBaseUrl: env.GOOGLE_ADS_API_BASE_URL,
     batchMax: env.GOOGLE_BATCH_MAX,
     timeZone: env.GOOGLE_TIME_ZONE,
+    diagnosticsDelayMs: env.GOOGLE_DIAGNOSTICS_DELAY_S * 1000,
     ...(fallbackAction && { fallbackAction }),
     ...(env.GOOGLE_LOGIN_CUSTOMER_ID !== undefined && { loginCustomerId: env.GOOGLE_LOGIN_CUSTOMER_ID }),
   };

@@ -19,3 +19,11 @@ export {
   type WaitOptions,
   type WaitResult,
 } from './status.js';
+export {
+  QuotaUnavailableError, createRequestQuota, pacificDay, quotaKeys, type RequestPermits, type RequestQuota, type RequestQuotaOptions,
+} from './request-quota.js';
+export {
+  DEFAULT_CLAIM_LEASE_MS, RECORD_TTL_MS, createRequestRecords, eventDigest, overallStatus, type DestinationVerdict, type RequestDiagnostics,
+  type RequestRecordInfo, type RequestRecordInput, type RequestRecords, type RequestRecordsOptions, type RequestResult,
+} from './request-records.js';
+export { readRequestDiagnostics, withRequestDiagnostics } from './event-diagnostics.js';

@@ -1,5 +1,6 @@
 import { PROVIDERS, type Provider } from '@capconnect/core';
 import type { Job, Queue } from 'bullmq';
+import { withRequestDiagnostics } from './event-diagnostics.js';
 import { jobIdFor } from './job-id.js';
 import { FINAL_STATES, parseFailure, type DeliveryOutcome, type DeliveryStatus } from './outcome.js';
 
@@ -94,7 +95,8 @@ export async function readEventStatus(queues: ProviderQueues, eventId: string): 
   const statuses = await Promise.all(
     PROVIDERS.map((provider) => readDeliveryStatus(queues, { provider, jobId: jobIdFor(provider, eventId) })),
   );
-  return statuses.filter((status): status is DeliveryStatus => status !== undefined);
+  const found = statuses.filter((status): status is DeliveryStatus => status !== undefined);
+  return withRequestDiagnostics(queues.google, eventId, found);
 }
 
 export interface WaitOptions {

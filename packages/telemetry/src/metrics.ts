@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+import { createDiagnosticsMetrics } from './diagnostics-metrics.js';
 
 /**
  * The metric catalogue (docs/architecture.md#metrics-and-logs). Names are a contract: the dashboard and the alert rules in
@@ -130,6 +131,8 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}) 
     oauthRefresh,
     providerBlocked,
     redisUp,
+    // Shared request quota and asynchronous diagnostics (diagnostics-metrics.ts).
+    ...createDiagnosticsMetrics(registers),
     /** Counts a provider error under a bounded code label. */
     recordProviderError(provider: string, code: string): void {
       providerErrors.inc({ provider, code: errorCodes.has(code) ? code : 'other' });
