@@ -22,6 +22,7 @@ export const ID_PHONE_MESSAGE = 'must not be a phone number (ids are not hashed)
  * print badly in logs, and a lone surrogate becomes U+FFFD in UTF-8, so two different ids would
  * collide in job-id hashing.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_OR_LONE_SURROGATE = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export function hasControlOrLoneSurrogate(value: string): boolean {
@@ -30,7 +31,7 @@ export function hasControlOrLoneSurrogate(value: string): boolean {
 
 export { isInternationalPhoneNumber };
 
-const utf8Bytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
+const utf8Bytes = (value: unknown): number => (value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value), 'utf8'));
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

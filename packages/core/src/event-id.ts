@@ -26,7 +26,7 @@ export function canonicalJson(value: unknown): string {
     const members = Object.keys(record).sort().filter((key) => record[key] !== undefined);
     return `{${members.map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`).join(',')}}`;
   }
-  return JSON.stringify(value) ?? 'null';
+  return value === undefined ? 'null' : JSON.stringify(value);
 }
 
 /**
