@@ -6,7 +6,7 @@ export const DERIVED_EVENT_ID_PREFIX = 'ord-';
 export const POSTED_EVENT_ID_PREFIX = 'pst-';
 
 /**
- * The idempotency key of an event that came with an order id but without `eventId` (SPEC §2.1):
+ * The idempotency key of an event that came with an order id but without `eventId`:
  * `ord-` + the first 32 hex characters of SHA-256(`eventName` NUL `orderId`), so the same order
  * posted twice gets the same id (and is queued once), and the order id itself, which may be
  * guessable, is not exposed.
