@@ -257,7 +257,11 @@ describe('hostile input', () => {
     const { seed } = seededRandom();
     const big = (index: number) => {
       const item = canaryEvent(`big-${seed}-${index}`, index);
-      (item['event'] as Record<string, unknown>)['customData'] = { blob: `${CANARIES.custom}${'x'.repeat(500_000)}` };
+      // ~0.5 MB in 100 strings: each string stays under the body reader's 8,192-character cap, so it is
+      // the contract's customData cap that refuses it.
+      (item['event'] as Record<string, unknown>)['customData'] = Object.fromEntries(
+        Array.from({ length: 100 }, (_, key) => [`k${key}`, `${CANARIES.custom}${'x'.repeat(5000)}`]),
+      );
       return item;
     };
     // The flood: 40 events with ~0.5 MB of customData each, 8 at a time. Every one is a 400 naming the field.
