@@ -42,9 +42,17 @@ export function sendError(res: Response, status: number, code: ErrorCode, messag
 /** Seconds a client should wait before retrying after a 503 (Redis could not take the write). */
 export const RETRY_AFTER_S = 1;
 
+/**
+ * The 503 text. A stalled Redis can still run commands already written to its socket once it
+ * resumes, so a write this answer gave up on may have been stored after all: the only safe retry is
+ * the same body, which carries the same event ids (derived ones included) and is deduplicated
+ * (docs/decisions.md#posted-event-ids).
+ */
+export const UNAVAILABLE_MESSAGE = 'the event store did not confirm the write in time; the events may have been stored; retry with the same body';
+
 export function sendUnavailable(res: Response): void {
   res.setHeader('Retry-After', String(RETRY_AFTER_S));
-  sendError(res, 503, 'queue_unavailable', 'the event store is unavailable; nothing was stored, retry shortly');
+  sendError(res, 503, 'queue_unavailable', UNAVAILABLE_MESSAGE);
 }
 
 /**

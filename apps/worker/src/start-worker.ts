@@ -70,7 +70,7 @@ export async function startWorker(config: Config, logger: Logger, options: Start
       batchMax: meta.batchMax,
       client: new MetaClient({
         http, apiBaseUrl: meta.apiBaseUrl, apiVersion: meta.apiVersion, pixelId: meta.pixelId, accessToken: meta.accessToken,
-        testEventCode: meta.testEventCode, onRequest,
+        testEventCode: meta.testEventCode, maxRequestBytes: config.providerRequestBytes.meta, onRequest,
       }),
     };
   }
@@ -81,7 +81,8 @@ export async function startWorker(config: Config, logger: Logger, options: Start
       batchMax: google.batchMax, customerId: google.customerId, timeZone: google.timeZone,
       client: new GoogleClient({
         http, tokens, apiBaseUrl: google.apiBaseUrl, apiVersion: google.apiVersion, customerId: google.customerId,
-        developerToken: google.developerToken, loginCustomerId: google.loginCustomerId, validateOnly: google.validateOnly, onRequest,
+        developerToken: google.developerToken, loginCustomerId: google.loginCustomerId, validateOnly: google.validateOnly,
+        maxRequestBytes: config.providerRequestBytes.googleAds, onRequest,
       }),
     };
   }

@@ -93,6 +93,8 @@ export interface Config {
   failedRetentionS: number;
   meta: MetaConfig;
   google: GoogleConfig;
+  /** Largest request body the worker sends, per provider (`META_MAX_REQUEST_BYTES`, `GOOGLE_ADS_MAX_REQUEST_BYTES`). */
+  providerRequestBytes: { meta: number; googleAds: number };
 }
 
 export class ConfigError extends Error {
@@ -195,6 +197,9 @@ const envSchema = z.object({
   GOOGLE_TIME_ZONE: z.string().default('UTC'),
   // Data Manager diagnostics: Google advises waiting 30 min before the first status read.
   GOOGLE_DIAGNOSTICS_DELAY_S: int(1, 86_400).default(1800),
+  // Byte budget per provider request (docs/architecture.md#request-byte-budget).
+  META_MAX_REQUEST_BYTES: int(64 * 1024, 64 * 1024 * 1024).default(4 * 1024 * 1024),
+  GOOGLE_ADS_MAX_REQUEST_BYTES: int(64 * 1024, 10_485_760).default(8 * 1024 * 1024),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -351,6 +356,7 @@ function buildConfig(env: Env, options: LoadOptions): Config {
     failedRetentionS: env.FAILED_RETENTION_S,
     meta,
     google,
+    providerRequestBytes: { meta: env.META_MAX_REQUEST_BYTES, googleAds: env.GOOGLE_ADS_MAX_REQUEST_BYTES },
     ...(env.WEBHOOK_SIGNING_SECRET !== undefined && { webhookSigningSecret: env.WEBHOOK_SIGNING_SECRET }),
   };
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { ID_CONTROL_MESSAGE, ID_PHONE_MESSAGE } from './contract-limits.js';
 
 /** One contract violation: where, and what is wrong. Never the submitted value. */
 export interface ContractIssue {
@@ -18,6 +19,8 @@ export const AUTHORED_MESSAGES: ReadonlySet<string> = new Set([
   'must not be blank',
   'must be a 3-letter ISO 4217 code',
   'must not contain an email address (ids are not hashed)',
+  ID_CONTROL_MESSAGE,
+  ID_PHONE_MESSAGE,
 ]);
 
 const TYPE_NAMES: Readonly<Record<string, string>> = {

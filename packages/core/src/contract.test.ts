@@ -42,7 +42,7 @@ describe('accepted input', () => {
   it('needs only event.eventName; fills eventTime with now, actionSource with website, customer with {}', () => {
     expect(parse({ event: { eventName: 'Lead' } })).toEqual({
       ok: true,
-      item: { customer: {}, event: { eventName: 'Lead', eventTime: NOW_S, actionSource: 'website' } },
+      item: { customer: {}, event: { eventName: 'Lead', eventTime: NOW_S, actionSource: 'website' }, postedEventId: expect.stringMatching(/^pst-[0-9a-f]{40}$/) as string },
     });
   });
 

@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { ACTION_SOURCES, PROVIDERS } from './types.js';
 import { describeIssues, type ContractIssue } from './contract-issues.js';
+import {
+  ID_CONTROL_MESSAGE, ID_PHONE_MESSAGE, MAX_EVENT_AGE_S, customDataIssue, hasControlOrLoneSurrogate, isInternationalPhoneNumber, itemSizeIssue,
+} from './contract-limits.js';
+import { postedEventId } from './event-id.js';
 
 /** Longest accepted personal value, in UTF-16 code units. Real names and addresses are far shorter. */
 export const MAX_CUSTOMER_VALUE_LENGTH = 512;
@@ -41,11 +45,16 @@ const nonBlank = (max: number) =>
 const EMAIL_INSIDE = /[^\s@]+@[^\s@]+\.[^\s@]+/;
 
 /**
- * Ids and names travel unhashed (Redis, provider payloads): an email address inside one would be
- * plaintext personal data, and Google refuses such order ids (`ORDER_ID_CONTAINS_PII`).
+ * Ids and names travel unhashed (Redis, provider payloads): an email address or an international
+ * phone number inside one would be plaintext personal data, and Google refuses such order ids
+ * (`ORDER_ID_CONTAINS_PII`). Control characters and lone surrogates are refused too
+ * (docs/decisions.md#id-rules).
  */
 const plainId = (max: number) =>
-  nonBlank(max).refine((value) => !EMAIL_INSIDE.test(value), { error: 'must not contain an email address (ids are not hashed)' });
+  nonBlank(max)
+    .refine((value) => !EMAIL_INSIDE.test(value), { error: 'must not contain an email address (ids are not hashed)' })
+    .refine((value) => !hasControlOrLoneSurrogate(value), { error: ID_CONTROL_MESSAGE })
+    .refine((value) => !isInternationalPhoneNumber(value), { error: ID_PHONE_MESSAGE });
 
 /** Unix seconds, or an ISO 8601 date-time with `Z` or an offset; becomes unix seconds. */
 const eventTimeSchema = z.union([
@@ -124,6 +133,8 @@ export type IngestEvent = Omit<z.output<typeof eventSchema>, 'eventTime' | 'acti
 export type IngestItem = Omit<ParsedIngestItem, 'customer' | 'event'> & {
   customer: Customer;
   event: IngestEvent;
+  /** Set when the event has neither `eventId` nor `orderId`: its id, derived from the item as posted. */
+  postedEventId?: string;
 };
 
 export type { ContractIssue } from './contract-issues.js';
@@ -142,27 +153,35 @@ export interface ParseIngestItemOptions {
  *   dropping data.
  * - `event.actionSource` defaults to `website` (the contract's example and the common case); Meta then
  *   requires `clientUserAgent` and `eventSourceUrl`, and says so in `skipped` when they are missing.
- * - `event.eventTime` defaults to now; more than 10 minutes in the future is an issue.
+ * - `event.eventTime` defaults to now; more than 10 minutes in the future or 90 days in the past is an issue.
+ * - Size caps: `customData` and the whole item (contract-limits.ts); the issue names the field.
+ * - An event with neither `eventId` nor `orderId` gets `postedEventId`, derived before any default.
  * - Issue messages are fixed texts: they never contain a submitted value.
  */
 export function parseIngestItem(input: unknown, options: ParseIngestItemOptions): ParseIngestItemResult {
   const parsed = ingestItemSchema.safeParse(input);
+  const customDataTooBig = customDataIssue(input);
   if (!parsed.success) {
-    return { ok: false, issues: describeIssues(parsed.error.issues, input) };
+    return { ok: false, issues: [...describeIssues(parsed.error.issues, input), ...(customDataTooBig ? [customDataTooBig] : [])] };
   }
+  const tooBig = customDataTooBig ?? itemSizeIssue(input);
+  if (tooBig !== undefined) return { ok: false, issues: [tooBig] };
   const { customer, event, ...rest } = parsed.data;
   const nowS = Math.floor(options.nowMs / 1000);
   const eventTime = Math.floor(event.eventTime ?? nowS);
   if (eventTime > nowS + MAX_FUTURE_SKEW_S) {
     return { ok: false, issues: [{ path: 'event.eventTime', message: 'must not be more than 10 minutes in the future' }] };
   }
-  return {
-    ok: true,
-    item: {
-      ...rest,
-      customer: customer ?? {},
-      event: { ...event, eventTime, actionSource: event.actionSource ?? 'website' },
-    },
+  if (eventTime < nowS - MAX_EVENT_AGE_S) {
+    return { ok: false, issues: [{ path: 'event.eventTime', message: 'must not be more than 90 days in the past' }] };
+  }
+  const item: IngestItem = {
+    ...rest,
+    customer: customer ?? {},
+    event: { ...event, eventTime, actionSource: event.actionSource ?? 'website' },
   };
+  // Derived from the item before the defaults above, so a retried identical body gets the same id.
+  if (event.eventId === undefined && event.orderId === undefined) item.postedEventId = postedEventId(customer, event);
+  return { ok: true, item };
 }
 

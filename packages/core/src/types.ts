@@ -158,7 +158,9 @@ export type WarningCode =
   | 'empty_value'
   | 'generated_event_id'
   | 'too_many_identifiers'
-  | 'invalid_ip_address';
+  | 'invalid_ip_address'
+  /** Kept and hashed as sent, but holds characters a typed address does not (normalize/email-characters.ts). */
+  | 'unusual_characters';
 
 export interface Warning {
   /** Dotted path into the ingest item, e.g. `customer.phone[1]`. Never the value. */

@@ -1,6 +1,6 @@
 import { createKeyring, generateKeyText } from '@capconnect/core';
 import { describe, expect, it } from 'vitest';
-import { InvalidJobError, openJobData, toJobData } from './job-data.js';
+import { InvalidJobError, openJobData, sealingContext, toJobData } from './job-data.js';
 import { googleEvent, metaEvent } from './test/fixtures.js';
 
 const keyring = createKeyring(generateKeyText());
@@ -55,6 +55,16 @@ describe('job data', () => {
     expect(reasonOf({ ...data, v: 2 })).toBe('invalid_job');
     expect(reasonOf({ ...data, event: { ...data.event, eventId: 'order-2' } })).toBe('unsealable');
     expect(reasonOf({ ...data, sealed: 'not-a-sealed-blob' })).toBe('unsealable');
+  });
+
+  it('refuses sealed plaintext that is not an object (null, an array, a number) as invalid_job, not a TypeError later', () => {
+    const data = toJobData(metaEvent, keyring, 1);
+    const context = sealingContext('meta', data.event.eventId);
+    for (const plaintext of ['null', '[]', '7', '"text"']) {
+      expect(() => openJobData({ ...data, sealed: keyring.seal(plaintext, context) }, keyring)).toThrow(
+        expect.objectContaining({ name: 'InvalidJobError', reason: 'invalid_job' }) as Error,
+      );
+    }
   });
 
 });

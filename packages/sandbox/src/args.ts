@@ -22,6 +22,7 @@ export const USAGE = `Usage: node dist/main.js [options]   (pnpm --filter @capco
   --google-login-customer-id <id> require this login-customer-id header
   --oauth-client <id:secret:rt>   repeatable; refresh tokens separated by '|'
   --token-lifetime <s>            lifetime of issued access tokens (env SANDBOX_TOKEN_LIFETIME_S)
+  --max-body-bytes <n>            largest request body; larger answers 413 (env SANDBOX_MAX_BODY_BYTES; default 16 MiB)
   --help                          this text`;
 
 export interface ParsedArgs {
@@ -73,6 +74,7 @@ export function parseSandboxArgs(argv: readonly string[], env: Readonly<Record<s
       'google-token': { type: 'string', multiple: true }, 'google-developer-token': { type: 'string' },
       'google-login-customer-id': { type: 'string' },
       'oauth-client': { type: 'string', multiple: true }, 'token-lifetime': { type: 'string' },
+      'max-body-bytes': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -88,6 +90,8 @@ export function parseSandboxArgs(argv: readonly string[], env: Readonly<Record<s
   };
   if (host !== undefined) options.host = host;
   if (seed !== undefined) options.seed = integer('seed', seed, 0);
+  const maxBodyBytes = values['max-body-bytes'] ?? env['SANDBOX_MAX_BODY_BYTES'];
+  if (maxBodyBytes !== undefined) options.maxBodyBytes = integer('max-body-bytes', maxBodyBytes, 1);
 
   const meta: NonNullable<SandboxOptions['meta']> = {};
   if (values['meta-pixel'] !== undefined) meta.pixels = values['meta-pixel'];

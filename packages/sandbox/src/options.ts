@@ -1,3 +1,4 @@
+import { MAX_BODY_BYTES } from './http.js';
 import type { FaultSpec } from './faults.js';
 
 /**
@@ -118,6 +119,11 @@ export interface SandboxOptions {
    * validated, deduplicated and counted (`unrecorded`), so long benchmarks do not exhaust memory. Default 500,000.
    */
   maxRecordedEvents?: number;
+  /**
+   * Largest request body read, in bytes; a larger one answers 413 `payload_too_large`, like a
+   * front end that refuses a request before reading it. Default 16 MiB (MAX_BODY_BYTES).
+   */
+  maxBodyBytes?: number;
 }
 
 /** Options with every default applied. */
@@ -148,6 +154,7 @@ export interface ResolvedOptions {
   };
   faults: FaultSpec[];
   maxRecordedEvents: number;
+  maxBodyBytes: number;
 }
 
 export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
@@ -188,5 +195,6 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
     },
     faults: options.faults ?? [],
     maxRecordedEvents: options.maxRecordedEvents ?? 500_000,
+    maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
   };
 }

@@ -97,7 +97,7 @@ export function createSandboxApp(input: SandboxOptions = {}): SandboxApp {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
-    const body = await readBody(req);
+    const body = await readBody(req, options.maxBodyBytes);
     if (url.pathname.startsWith('/__control/')) {
       const reply = handleControl(control, method, url.pathname, url.searchParams, body);
       sendJson(res, reply.status, reply.body, reply.headers);

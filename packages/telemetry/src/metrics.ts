@@ -13,7 +13,7 @@ export const PROVIDER_LABELS = ['meta', 'google'] as const;
 export const DEFAULT_ERROR_CODES: ReadonlySet<string> = new Set([
   'timeout', 'network', 'http_401', 'http_403', 'http_404', 'http_429', 'http_5xx', 'invalid_response',
   'meta_1', 'meta_2', 'meta_4', 'meta_10', 'meta_17', 'meta_100', 'meta_190', 'meta_200', 'meta_341', 'meta_368', 'meta_613', 'meta_80004',
-  'partial_batch', 'expired', 'unsealable', 'oauth_invalid_grant', 'oauth_error',
+  'partial_batch', 'expired', 'unsealable', 'invalid_job', 'internal', 'http_413', 'payload_too_large', 'oauth_invalid_grant', 'oauth_error',
   'RESOURCE_EXHAUSTED', 'RESOURCE_TEMPORARILY_EXHAUSTED', 'INTERNAL_ERROR', 'TRANSIENT_ERROR', 'DEADLINE_EXCEEDED',
   'OAUTH_TOKEN_EXPIRED', 'OAUTH_TOKEN_INVALID', 'OAUTH_TOKEN_REVOKED', 'DEVELOPER_TOKEN_INVALID',
   'CUSTOMER_NOT_ACCEPTED_CUSTOMER_DATA_TERMS', 'CUSTOMER_NOT_ENABLED_ENHANCED_CONVERSIONS_FOR_LEADS', 'NO_CONVERSION_ACTION_FOUND',

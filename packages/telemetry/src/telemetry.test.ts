@@ -34,7 +34,9 @@ describe('metrics', () => {
     const metrics = createMetrics(registry, { defaultMetrics: false });
     metrics.recordProviderError('meta', 'meta_613');
     metrics.recordProviderError('meta', 'some-new-code-user@example.com');
+    for (const code of ['invalid_job', 'http_413', 'payload_too_large']) metrics.recordProviderError('google', code);
     const text = await registry.metrics();
+    for (const code of ['invalid_job', 'http_413', 'payload_too_large']) expect(text).toContain(`capconnect_provider_errors_total{provider="google",code="${code}"} 1`);
     expect(text).toContain('capconnect_provider_errors_total{provider="meta",code="meta_613"} 1');
     expect(text).toContain('capconnect_provider_errors_total{provider="meta",code="other"} 1');
     expect(text).not.toContain('example.com');

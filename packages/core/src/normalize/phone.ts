@@ -95,3 +95,18 @@ export function normalizeGooglePhone(value: string, region: PhoneRegion): Normal
   const e164 = toE164(value, region);
   return e164 === undefined ? reject('invalid_phone') : accept(e164);
 }
+
+/**
+ * True when `value` starts with `+` and is a valid international phone number (`+81 90 7777 1234`).
+ * Used to keep phone numbers out of ids, which travel unhashed; `123-456-7890` has no `+` and stays
+ * an ordinary order id.
+ */
+export function isInternationalPhoneNumber(value: string): boolean {
+  const trimmed = value.trim();
+  if (!trimmed.startsWith('+') || trimmed.length > MAX_PHONE_INPUT_LENGTH) return false;
+  try {
+    return parsePhoneNumberFromString(trimmed)?.isValid() === true;
+  } catch {
+    return false;
+  }
+}

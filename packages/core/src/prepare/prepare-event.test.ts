@@ -23,7 +23,6 @@ const OPTIONS: PrepareOptions = {
       ['Enhance', { id: '456', mode: 'enhancement' }],
     ]),
   },
-  randomUuid: () => '00000000-0000-4000-8000-000000000000',
 };
 
 /** A website purchase both providers take. `patch` replaces sections shallowly. */
@@ -261,7 +260,7 @@ describe('event ids', () => {
 
   it('derives a stable id from eventName + orderId, without a warning', () => {
     const first = prepareEvent(item({ event: { eventId: undefined } }), OPTIONS);
-    const second = prepareEvent(item({ event: { eventId: undefined } }), { ...OPTIONS, randomUuid: () => 'other' });
+    const second = prepareEvent(item({ event: { eventId: undefined } }), { ...OPTIONS, nowMs: NOW_MS + 1000 });
     expect(first.eventId).toBe(`ord-${h('Purchase\u0000order-1').slice(0, 32)}`);
     expect(second.eventId).toBe(first.eventId);
     expect(first.warnings).toEqual([]);
@@ -278,11 +277,14 @@ describe('event ids', () => {
     expect(ids.size).toBe(4);
   });
 
-  it('falls back to a random UUID with a generated_event_id warning', () => {
+  it('without an order id, derives the id from the item as posted, with a generated_event_id warning', () => {
     const result = prepareEvent(item({ event: { eventId: undefined, orderId: undefined } }), OPTIONS);
-    expect(result.eventId).toBe('00000000-0000-4000-8000-000000000000');
+    expect(result.eventId).toMatch(/^pst-[0-9a-f]{40}$/);
     expect(result.warnings).toEqual([{ field: 'event.eventId', code: 'generated_event_id' }]);
-    expect(deriveEventId('Lead')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // The same item again (a retry) gets the same id; a different customer does not.
+    expect(prepareEvent(item({ event: { eventId: undefined, orderId: undefined } }), OPTIONS).eventId).toBe(result.eventId);
+    expect(prepareEvent(item({ customer: { email: 'b@example.com' }, event: { eventId: undefined, orderId: undefined } }), OPTIONS).eventId)
+      .not.toBe(result.eventId);
   });
 });
 

@@ -1,5 +1,6 @@
 import { ConfigurationError, PermanentError, TransientError, parseRetryAfterMs, type ProviderError } from '../errors.js';
 import type { HttpResponse } from '../http.js';
+import { isTooLargeResponse } from '../request-budget.js';
 
 /**
  * The one place a Meta Graph API response is classified (docs/decisions.md#meta-classification-by-error-code).
@@ -17,6 +18,7 @@ import type { HttpResponse } from '../http.js';
  * | 100 (incl. 2804xxx) | permanent, blamed on an event: isolate by index or bisect | rudder networkHandler; docs/decisions.md#meta-classification-by-error-code |
  * | 10, 200–299, 3 | permanent | Graph error-handling page |
  * | other codes | transient when HTTP 5xx, else permanent `meta_<code>` | — |
+ * | HTTP 413 (request too large) | split in halves and resend; one event alone too large fails `payload_too_large` | docs/decisions.md#split-on-413 |
  */
 
 const RATE_LIMIT_CODES = new Set([4, 17, 32, 613]);
@@ -40,6 +42,8 @@ export type MetaResponseClass =
     /** The event is at fault (code 100): isolate it by `eventIndex`, or bisect when undefined. */
     blamesEvent: boolean;
     eventIndex: number | undefined;
+    /** The request was too large (413): split it and send the halves; never a verdict on its events. */
+    tooLarge?: boolean;
   };
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -114,6 +118,9 @@ export function classifyMetaResponse(response: HttpResponse, sent: number): Meta
       return { ok: false, error: new TransientError({ code: 'partial_batch', httpStatus: status, reference: fbtraceId }), blamesEvent: false, eventIndex: undefined };
     }
     return { ok: true, eventsReceived: received, fbtraceId };
+  }
+  if (isTooLargeResponse(status, json)) {
+    return { ok: false, error: new PermanentError({ reason: 'http_413', httpStatus: status }), blamesEvent: false, eventIndex: undefined, tooLarge: true };
   }
   const error = graphError(json);
   if (error === undefined) {

@@ -92,6 +92,10 @@ function handWritten(): Attack[] {
     raw('deep nesting in a batch', `[${'['.repeat(50_000)}${']'.repeat(50_000)}]`, 'application/json', '/v1/collect/batch'),
     json('huge email (4.5 MB)', { ...valid, customer: { email: `${'a'.repeat(4_500_000)}@canary-mail-zq.example` } }),
     json('huge event name (1 MB)', { ...valid, event: { ...event, eventName: 'P'.repeat(1_000_000) } }),
+    json('big customData (1 MB)', { ...valid, event: { ...event, eventId: undefined, orderId: undefined, customData: { blob: 'c'.repeat(1_000_000) } } }),
+    json('phone number as event id', { ...valid, event: { ...event, eventId: CANARIES.phoneInternational } }),
+    json('control characters in the order id', { ...valid, event: { ...event, orderId: 'a\u0000b\u001b[31m' } }),
+    json('eventTime 0', { ...valid, event: { ...event, eventTime: 0 } }),
     json('many keys (100k) in customData', { ...valid, event: { ...event, customData: Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`k${i}`, i])) } }),
     json('array of 100k phones', { ...valid, customer: { phone: Array.from({ length: 100_000 }, () => CANARY_PHONES[0]) } }),
     raw('body over the cap (6 MB)', JSON.stringify({ ...valid, customer: { email: 'b'.repeat(6 * 1024 * 1024) } })),
@@ -246,4 +250,48 @@ describe('hostile input', () => {
       largestRssAfterHandWrittenMB: Object.entries(rssAfterMB).sort((a, b) => b[1] - a[1]).slice(0, 3), totalMs: Date.now() - started,
     });
   }, 180_000);
+
+  it('one huge event is refused alone, and an id-less retry deduplicates (issue #13 items 1, 3, 8)', async () => {
+    r ??= await startReliabilityStack({ workers: 0 });
+    const stack = r;
+    const { seed } = seededRandom();
+    const big = (index: number) => {
+      const item = canaryEvent(`big-${seed}-${index}`, index);
+      // ~0.5 MB in 100 strings: each string stays under the body reader's 8,192-character cap, so it is
+      // the contract's customData cap that refuses it.
+      (item['event'] as Record<string, unknown>)['customData'] = Object.fromEntries(
+        Array.from({ length: 100 }, (_, key) => [`k${key}`, `${CANARIES.custom}${'x'.repeat(5000)}`]),
+      );
+      return item;
+    };
+    // The flood: 40 events with ~0.5 MB of customData each, 8 at a time. Every one is a 400 naming the field.
+    const flood = await Promise.all(Array.from({ length: 40 }, (_, index) => stack.client.postRaw('/v1/collect', JSON.stringify(big(index)), 'application/json')));
+    expect(flood.map((result) => result.status)).toEqual(Array.from({ length: 40 }, () => 400));
+    expect((flood[0]?.body as { issues?: unknown }).issues).toEqual([{ path: 'event.customData', message: 'must be at most 4096 bytes as JSON' }]);
+    // 8 big + 5 small in one batch: the 8 are invalid, the 5 small ones are queued.
+    const mixed = [...Array.from({ length: 8 }, (_, index) => big(100 + index)), ...Array.from({ length: 5 }, (_, index) => canaryEvent(`small-${seed}-${index}`, index))];
+    // 8 × 0.5 MB stays under the default BODY_LIMIT_BYTES (5 MiB).
+    const batch = await stack.client.postRaw('/v1/collect/batch', JSON.stringify(mixed), 'application/json');
+    const answer = batch.body as { results: { status: string }[]; validationErrors: { index: number; issues: { path: string }[] }[] };
+    expect(batch.status).toBe(202);
+    expect(answer.results.map((result) => result.status)).toEqual([...Array.from({ length: 8 }, () => 'invalid'), ...Array.from({ length: 5 }, () => 'queued')]);
+    expect(answer.validationErrors.map((error) => error.issues[0]?.path)).toEqual(Array.from({ length: 8 }, () => 'event.customData'));
+
+    // The same id-less body posted twice (a retry after a 503 or a lost answer) is stored once.
+    const idless = canaryEvent('unused', 7);
+    const event = idless['event'] as Record<string, unknown>;
+    delete event['eventId'];
+    delete event['orderId'];
+    delete event['eventTime'];
+    event['value'] = seed % 100_000;
+    const first = await stack.client.postRaw('/v1/collect', JSON.stringify(idless), 'application/json');
+    const retried = await stack.client.postRaw('/v1/collect', JSON.stringify(idless), 'application/json');
+    const firstBody = first.body as { eventId: string; status: string };
+    const retriedBody = retried.body as { eventId: string; status: string };
+    expect([first.status, firstBody.status, retried.status, retriedBody.status]).toEqual([202, 'queued', 202, 'duplicate']);
+    expect(retriedBody.eventId).toBe(firstBody.eventId);
+    expect(firstBody.eventId).toMatch(/^pst-[0-9a-f]{40}$/);
+    await expectNoCanaries(stack);
+    report('hostile input: size caps and retries', { seed, flood: flood.length, batchStatuses: answer.results.map((result) => result.status).join(','), idlessEventId: firstBody.eventId });
+  }, 120_000);
 });
