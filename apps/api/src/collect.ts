@@ -2,7 +2,7 @@ import type { DeliveryTarget } from '@capconnect/queue';
 import type { RequestHandler } from 'express';
 import type { AppDeps } from './deps.js';
 import { HttpError, sendError } from './errors.js';
-import { acceptedBody, checkItem, destinationsOf, enqueueChecked, type IngestResult } from './ingest.js';
+import { acceptedBody, checkItem, checkItems, destinationsOf, enqueueChecked, type IngestResult } from './ingest.js';
 import { parseJsonBody } from './body.js';
 import { noteEvents, noteOutcome } from './observe.js';
 import { awaitOutcomes, syncAnswer, syncHttpStatus, waitMsOf, type WaitContext } from './wait.js';
@@ -69,7 +69,7 @@ export function ingestBatchHandler(deps: AppDeps): RequestHandler {
     if (!Array.isArray(body)) throw new HttpError(400, 'invalid_body', 'the body must be a JSON array of events');
     if (body.length === 0) throw new HttpError(400, 'invalid_body', 'the batch must hold at least one event');
     const nowMs = deps.clock();
-    const checked = (body as unknown[]).map((item) => checkItem(item, deps.config, nowMs, deps.logger));
+    const checked = await checkItems(body as unknown[], deps.config, nowMs, deps.logger);
     noteEvents(res, checked.flatMap((item) => (item.kind === 'prepared' ? [item.result.eventId] : [])), body.length);
     const results = await enqueueChecked(deps, checked, nowMs);
     for (const result of results) noteOutcome(res, result.kind === 'accepted' ? result.status : result.kind);

@@ -23,6 +23,8 @@ export interface ApiServer {
   /** The ingest port actually bound (`PORT` 0 picks a free one). */
   port: number;
   metricsPort: number;
+  /** The interface the metrics port is bound to (`METRICS_HOST`). */
+  metricsAddress: string;
   /**
    * Graceful stop: stop accepting connections, let in-flight requests finish (at most
    * `SHUTDOWN_TIMEOUT_MS`, then the remaining connections are cut), close the queues and Redis,
@@ -135,5 +137,5 @@ export async function startApiServer(config: Config, options: ApiServerOptions):
     })();
     return closing;
   };
-  return { port, metricsPort: metricsServer.port, close };
+  return { port, metricsPort: metricsServer.port, metricsAddress: metricsServer.address, close };
 }
