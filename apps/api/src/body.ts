@@ -103,7 +103,7 @@ export function checkJsonLimits(value: unknown, topLevelArrayMax: number = JSON_
  */
 export function parseJsonBody(req: Request, topLevelArrayMax?: number): unknown {
   let raw = rawBodyOf(req);
-  // A UTF-8 byte order mark is allowed before JSON text (RFC 8259 §8.1 lets parsers ignore it),
+  // A UTF-8 byte order mark before JSON text may be ignored by parsers (https://www.rfc-editor.org/rfc/rfc8259#section-8.1),
   // and some Windows tools always write one.
   if (raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf) raw = raw.subarray(3);
   if (raw.length === 0) throw new HttpError(400, 'malformed_json', 'the request body is empty');
