@@ -92,7 +92,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (status === 413) {
       sendError(res, 413, 'payload_too_large', 'the request body is larger than the configured limit');
     } else if (status === 415) {
-      sendError(res, 415, 'unsupported_media_type', 'the body must be uncompressed, gzip or deflate JSON in UTF-8');
+      sendError(res, 415, 'unsupported_media_type', 'the body must be uncompressed, gzip, deflate or brotli JSON in UTF-8');
     } else if (status !== undefined) {
       sendError(res, 400, 'bad_request', 'the request could not be read');
     } else {

@@ -66,6 +66,25 @@ export function checkItem(input: unknown, config: Config, nowMs: number, logger:
   }
 }
 
+/** Items checked between two yields to the event loop in a batch. */
+export const CHECK_CHUNK_ITEMS = 50;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => { setImmediate(resolve); });
+
+/**
+ * `checkItem` for every item of a batch, yielding to the event loop every `CHECK_CHUNK_ITEMS`
+ * items: a full batch of phone-heavy items takes hundreds of ms of normalization, which would
+ * otherwise stall every other request (health checks included) for that long.
+ */
+export async function checkItems(items: readonly unknown[], config: Config, nowMs: number, logger: Logger): Promise<CheckedItem[]> {
+  const checked: CheckedItem[] = [];
+  for (const [index, item] of items.entries()) {
+    if (index > 0 && index % CHECK_CHUNK_ITEMS === 0) await yieldToEventLoop();
+    checked.push(checkItem(item, config, nowMs, logger));
+  }
+  return checked;
+}
+
 /** Match-key coverage labels: the provider's own field names, never values. */
 function identifierFields(prepared: PreparedEvent): string[] {
   const present = (fields: object) => Object.entries(fields).filter(([, value]) => value !== undefined).map(([key]) => key);

@@ -10,7 +10,7 @@ import { createWorkers, type WorkerDeps, type Workers } from './workers.js';
 export interface StartWorkerOptions {
   /** BullMQ prefix (default `{capconnect}`); tests use a fresh one. */
   prefix?: string;
-  /** Interface for the metrics server (default all interfaces). */
+  /** Interface for the metrics server, `/healthz` and `/readyz` (default `METRICS_HOST`). */
   host?: string;
   /** Passed through to `createWorkers` (tests shorten locks and stalled checks). */
   overrides?: Partial<Pick<WorkerDeps, 'lockDurationMs' | 'stalledIntervalMs' | 'blockedRetryMs' | 'queueDepthIntervalMs'>>;
@@ -90,7 +90,7 @@ export async function startWorker(config: Config, logger: Logger, options: Start
   const workers = createWorkers(deps);
   googleDataManager?.start();
   let closing: Promise<void> | undefined;
-  const metricsServer = await startMetricsServer(registry, config.metricsPort, options.host, {
+  const metricsServer = await startMetricsServer(registry, config.metricsPort, options.host ?? config.metricsHost, {
     // Liveness for orchestrators (the worker has no public port): the process runs; Redis state is
     // reported but does not fail the probe, because restarting a worker cannot bring Redis back.
     health: () => ({ service: 'worker', redis: connection.status === 'ready', providers: { meta: config.meta.enabled, google: config.google.enabled } }),

@@ -136,6 +136,22 @@ describe('loadConfig', () => {
   });
 });
 
+describe('loadConfig: exposure and abuse limits', () => {
+  it('binds metrics to loopback, bounds slow clients and waiters, and accepts only v2 signatures by default', () => {
+    expect(loadConfig(base, { service: 'api' })).toMatchObject({
+      metricsHost: '127.0.0.1',
+      httpServer: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 1024 },
+      waitMaxConcurrent: 200,
+      webhookSigningAcceptV1: false,
+    });
+    expect(loadConfig({ ...base, METRICS_HOST: '0.0.0.0', WEBHOOK_SIGNING_ACCEPT_V1: 'true' }, { service: 'worker' }))
+      .toMatchObject({ metricsHost: '0.0.0.0', webhookSigningAcceptV1: true });
+    expect(problemsOf({ ...base, HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' }))
+      .toEqual(['HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS']);
+    expect(problemsOf({ ...base, METRICS_HOST: 'evil host; rm' })).toEqual([expect.stringContaining('METRICS_HOST')]);
+  });
+});
+
 describe('redactConfig', () => {
   it('hides every secret, including a password in the Redis URL', () => {
     const config = loadConfig({

@@ -95,6 +95,26 @@ export interface Config {
   google: GoogleConfig;
   /** Largest request body the worker sends, per provider (`META_MAX_REQUEST_BYTES`, `GOOGLE_ADS_MAX_REQUEST_BYTES`). */
   providerRequestBytes: { meta: number; googleAds: number };
+  // --- exposure and abuse limits ---
+  /** Interface the metrics server (and the worker's `/healthz`, `/readyz`) binds, default `127.0.0.1`. */
+  metricsHost: string;
+  /** Limits of the api's public HTTP server against slow or numerous clients. */
+  httpServer: HttpServerLimits;
+  /** Requests that may hold a `?wait=` at once, default 200; beyond it the wait is not granted. */
+  waitMaxConcurrent: number;
+  /** Accept the older `v1` request signature (timestamp and body only), default false. */
+  webhookSigningAcceptV1: boolean;
+}
+
+export interface HttpServerLimits {
+  /** Time to receive a request's headers, in ms (default 10000). */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request, headers and body, in ms (default 30000). */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open, in ms (default 5000). */
+  keepAliveTimeoutMs: number;
+  /** Open connections at most; more are closed on arrival (default 1024). */
+  maxConnections: number;
 }
 
 export class ConfigError extends Error {
@@ -200,6 +220,14 @@ const envSchema = z.object({
   // Byte budget per provider request (docs/architecture.md#request-byte-budget).
   META_MAX_REQUEST_BYTES: int(64 * 1024, 64 * 1024 * 1024).default(4 * 1024 * 1024),
   GOOGLE_ADS_MAX_REQUEST_BYTES: int(64 * 1024, 10_485_760).default(8 * 1024 * 1024),
+  // --- exposure and abuse limits ---
+  METRICS_HOST: z.string().regex(/^[\w.:-]+$/).default('127.0.0.1'),
+  HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(0, 600_000).default(5_000),
+  HTTP_MAX_CONNECTIONS: int(1, 1_000_000).default(1024),
+  WAIT_MAX_CONCURRENT: int(0, 100_000).default(200),
+  WEBHOOK_SIGNING_ACCEPT_V1: bool.default(false),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -281,6 +309,10 @@ function buildConfig(env: Env, options: LoadOptions): Config {
   if (env.RETRY_BASE_DELAY_MS > env.RETRY_MAX_DELAY_MS) {
     problems.push('RETRY_BASE_DELAY_MS: must not exceed RETRY_MAX_DELAY_MS');
   }
+  // Node refuses a headers timeout longer than the request timeout (the request includes its headers).
+  if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push('HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
 
   const metaEnabled = env.META_ENABLED ?? (env.META_PIXEL_ID !== undefined || env.META_ACCESS_TOKEN !== undefined);
   const meta: MetaConfig = {
@@ -357,6 +389,15 @@ function buildConfig(env: Env, options: LoadOptions): Config {
     meta,
     google,
     providerRequestBytes: { meta: env.META_MAX_REQUEST_BYTES, googleAds: env.GOOGLE_ADS_MAX_REQUEST_BYTES },
+    metricsHost: env.METRICS_HOST,
+    httpServer: {
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: env.HTTP_MAX_CONNECTIONS,
+    },
+    waitMaxConcurrent: env.WAIT_MAX_CONCURRENT,
+    webhookSigningAcceptV1: env.WEBHOOK_SIGNING_ACCEPT_V1,
     ...(env.WEBHOOK_SIGNING_SECRET !== undefined && { webhookSigningSecret: env.WEBHOOK_SIGNING_SECRET }),
   };
 }

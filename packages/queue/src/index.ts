@@ -5,6 +5,7 @@ export { InvalidJobError, openJobData, sealingContext, toJobData, type InvalidJo
 export { jobOptions, type JobPolicy } from './job-options.js';
 export { backoffDelayMs, type BackoffPolicy } from './backoff.js';
 export { checkEvictionPolicy, createRedisConnection, type ConnectionOptions, type ConnectionRole, type RedisConnection } from './connection.js';
+export { OutcomeEvents, type OutcomeEventsOptions } from './outcome-events.js';
 export { watchRedis, type RedisWatcherLogger, type RedisWatcherOptions } from './redis-watcher.js';
 export { Producer, QueueUnavailableError, type EnqueueItem, type EnqueuedJob, type ProducerOptions } from './producer.js';
 export {
@@ -13,6 +14,7 @@ export {
 export {
   readDeliveryStatus,
   readEventStatus,
+  readStatuses,
   waitForOutcomes,
   type DeliveryTarget,
   type ProviderQueues,

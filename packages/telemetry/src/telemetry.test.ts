@@ -61,6 +61,15 @@ describe('metrics', () => {
     }
   });
 
+  it('listens on loopback only unless given another interface (it has no authentication)', async () => {
+    const server = await startMetricsServer(new Registry(), 0);
+    try {
+      expect(server.address).toBe('127.0.0.1');
+    } finally {
+      await server.close();
+    }
+  });
+
   it('answers /healthz beside /metrics when given a health function', async () => {
     const registry = new Registry();
     const server = await startMetricsServer(registry, 0, '127.0.0.1', { health: () => ({ service: 'worker', redis: true }) });

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
@@ -20,7 +20,8 @@ const WARM_UP_REQUESTS = 500;
 const IDLE_PAUSE_MAX_MS = 40_000;
 const RSS_SLACK_BYTES = 64 * 1024 * 1024;
 let r: ReliabilityStack | undefined;
-afterAll(async () => { await r?.dispose(); });
+let signedStack: ReliabilityStack | undefined;
+afterAll(async () => { await r?.dispose(); await signedStack?.dispose(); });
 
 interface Attack { name: string; path: string; contentType: string | undefined; body: string | Buffer | undefined }
 
@@ -251,7 +252,7 @@ describe('hostile input', () => {
     });
   }, 180_000);
 
-  it('one huge event is refused alone, and an id-less retry deduplicates (issue #13 items 1, 3, 8)', async () => {
+  it('one huge event is refused alone, and an id-less retry deduplicates', async () => {
     r ??= await startReliabilityStack({ workers: 0 });
     const stack = r;
     const { seed } = seededRandom();
@@ -293,5 +294,59 @@ describe('hostile input', () => {
     expect(firstBody.eventId).toMatch(/^pst-[0-9a-f]{40}$/);
     await expectNoCanaries(stack);
     report('hostile input: size caps and retries', { seed, flood: flood.length, batchStatuses: answer.results.map((result) => result.status).join(','), idlessEventId: firstBody.eventId });
+  }, 120_000);
+
+  it('signed requests: misuse, replay and a waiter flood are refused by count, never by a 5xx', async () => {
+    const signingSecret = `signing-${randomBytes(12).toString('hex')}`;
+    const waitMax = 20;
+    signedStack = await startReliabilityStack({ workers: 0, env: { WEBHOOK_SIGNING_SECRET: signingSecret, WAIT_MAX_CONCURRENT: String(waitMax) } });
+    const { apiUrl, webhookSecret } = signedStack.stack;
+    // The documented v2 rule (apps/api/README.md "Request signing"), written here independently of the api's code.
+    const v2 = (t: number, method: string, path: string, query: string, body: string) => {
+      const canonical = [...new URLSearchParams(query)].map(([k, v]) => [encodeURIComponent(k), encodeURIComponent(v)] as const)
+        .sort(([ka, va], [kb, vb]) => (ka === kb ? (va < vb ? -1 : va > vb ? 1 : 0) : ka < kb ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join('&');
+      return createHmac('sha256', signingSecret).update(`v2\n${t}\n${method}\n${path}\n${canonical}\n`).update(body).digest('hex');
+    };
+    const send = async (method: string, path: string, query: string, body: string, signature: string) => {
+      const response = await fetch(`${apiUrl}${path}${query ? `?${query}` : ''}`, {
+        method, headers: { 'x-capconnect-token': webhookSecret, 'content-type': 'application/json', 'x-capconnect-signature': signature },
+        ...(method === 'POST' && { body }), signal: AbortSignal.timeout(30_000),
+      });
+      return { status: response.status, body: await response.json().catch(() => undefined) as Record<string, unknown> | undefined };
+    };
+    const now = () => Math.floor(Date.now() / 1000);
+    const event = canaryEvent(`signed-${randomBytes(3).toString('hex')}`, 0);
+    const { eventId: _id, ...withoutId } = event['event'] as Record<string, unknown>;
+    const idless = JSON.stringify({ ...event, event: withoutId });
+    const t = now();
+
+    // Misuse: a signature for another route, query, method or id; a legacy v1 signature.
+    const misuse = await Promise.all([
+      send('POST', '/v1/collect', 'wait=2', idless, `t=${t},v2=${v2(t, 'POST', '/v1/preview', '', idless)}`),
+      send('POST', '/v1/collect', 'wait=2', idless, `t=${t},v2=${v2(t, 'POST', '/v1/collect', 'wait=0', idless)}`),
+      send('GET', '/v1/events/other', '', '', `t=${t},v2=${v2(t, 'GET', '/v1/events/mine', '', '')}`),
+      send('POST', '/v1/collect', '', idless, `t=${t},v1=${createHmac('sha256', signingSecret).update(`${t}.`).update(idless).digest('hex')}`),
+    ]);
+    expect(misuse.map((answer) => answer.status)).toEqual([401, 401, 401, 401]);
+
+    // Replay: an id-less event signed once and sent three times is stored once.
+    const signature = `t=${t},v2=${v2(t, 'POST', '/v1/collect', '', idless)}`;
+    const replays = [];
+    for (let i = 0; i < 3; i += 1) replays.push((await send('POST', '/v1/collect', '', idless, signature)).status);
+    expect(replays).toEqual([202, 401, 401]);
+
+    // Waiter flood: no worker runs, so granted waits hold for their whole `wait`; the rest are answered at once.
+    const flood = await Promise.all(Array.from({ length: 200 }, (_, i) => {
+      const body = JSON.stringify(canaryEvent(`flood-${randomBytes(3).toString('hex')}-${i}`, i));
+      const ts = now();
+      return send('POST', '/v1/collect', 'wait=10', body, `t=${ts},v2=${v2(ts, 'POST', '/v1/collect', 'wait=10', body)}`);
+    }));
+    const refused = flood.filter((answer) => answer.body?.['waitGranted'] === false);
+    expect(flood.filter((answer) => answer.status >= 500 || answer.status === 0)).toEqual([]);
+    expect(flood.every((answer) => answer.status === 202)).toBe(true);
+    expect(flood.length - refused.length).toBe(waitMax);
+    expect(refused).toHaveLength(200 - waitMax);
+    expect((await fetch(`${apiUrl}/healthz`)).status).toBe(200);
+    report('hostile input: signatures and waiters', { misuse: misuse.map((answer) => answer.status), replays, waitGranted: flood.length - refused.length, waitRefused: refused.length });
   }, 120_000);
 });
