@@ -170,3 +170,44 @@ describe('recording limits', () => {
     }
   });
 });
+
+describe('the Meta fake and API versions', () => {
+  it('refuses a version older than minApiVersion with #2635 and takes the minimum itself', async () => {
+    const sandbox = await startSandbox({ port: 0, meta: { minApiVersion: 'v26.0' } });
+    try {
+      const old = await postMeta<MetaErrorBody>(sandbox, { data: [metaEvent()] }, `/v25.0/${D.meta.pixelId}/events`);
+      expect(old.status).toBe(400);
+      expect(old.body.error).toMatchObject({ code: 2635, type: 'OAuthException' });
+      expect(sandbox.control.metaEvents()).toHaveLength(0);
+      const minimum = await postMeta(sandbox, { data: [metaEvent()] }, `/v26.0/${D.meta.pixelId}/events`);
+      const newer = await postMeta(sandbox, { data: [metaEvent({ event_id: 'other' })] }, `/v27.0/${D.meta.pixelId}/events`);
+      expect([minimum.status, newer.status]).toEqual([200, 200]);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it('adds X-Ad-Api-Version-Warning to every answer when told to, errors included', async () => {
+    const sandbox = await startSandbox({ port: 0, meta: { versionWarning: 'v27.0 will be deprecated soon' } });
+    try {
+      const ok = await fetch(`${sandbox.metaBaseUrl}${META_PATH}?access_token=${D.meta.accessToken}`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ data: [metaEvent()] }),
+      });
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('x-ad-api-version-warning')).toBe('v27.0 will be deprecated soon');
+      const refused = await fetch(`${sandbox.metaBaseUrl}${META_PATH}?access_token=wrong`, { method: 'POST', body: '{}' });
+      expect(refused.headers.get('x-ad-api-version-warning')).toBe('v27.0 will be deprecated soon');
+    } finally {
+      await sandbox.close();
+    }
+    const plain = await startSandbox({ port: 0 });
+    try {
+      const res = await fetch(`${plain.metaBaseUrl}${META_PATH}?access_token=${D.meta.accessToken}`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ data: [metaEvent()] }),
+      });
+      expect(res.headers.get('x-ad-api-version-warning')).toBeNull();
+    } finally {
+      await plain.close();
+    }
+  });
+});
