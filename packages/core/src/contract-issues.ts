@@ -18,6 +18,7 @@ export const AUTHORED_MESSAGES: ReadonlySet<string> = new Set([
   'must not be blank',
   'must be a 3-letter ISO 4217 code',
   'must not contain an email address (ids are not hashed)',
+  'must be a numeric id',
 ]);
 
 const TYPE_NAMES: Readonly<Record<string, string>> = {

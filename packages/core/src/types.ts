@@ -83,6 +83,21 @@ export interface MetaMatchFields {
   eventSourceUrl?: string;
   /** Advertiser-defined `custom_data` extras; free-form, so treated as personal. */
   customData?: Record<string, unknown>;
+  // Business messaging (docs/platforms.md#meta-business-messaging): ids a conversation hands the
+  // business, sent to Meta unhashed; sealed like the other match keys. The channel is not personal
+  // but rides here so the job schema does not change.
+  /** Click-to-WhatsApp click id (`user_data.ctwa_clid`). */
+  ctwaClid?: string;
+  /** Facebook Page id (`user_data.page_id`). */
+  pageId?: string;
+  /** Page-scoped user id, Messenger (`user_data.page_scoped_user_id`). */
+  pageScopedUserId?: string;
+  /** Instagram business account id (`user_data.ig_account_id`). */
+  igAccountId?: string;
+  /** Instagram-scoped user id (`user_data.ig_sid`). */
+  igSid?: string;
+  /** `messaging_channel` of a `business_messaging` event. */
+  messagingChannel?: 'whatsapp' | 'messenger' | 'instagram';
 }
 
 /** Meta Limited Data Use (reference/meta-capi.md §3: data_processing_options). */
@@ -176,7 +191,9 @@ export type SkipReason =
   | 'event_too_old'
   | 'no_conversion_action'
   | 'no_click_id_or_identifier'
-  | 'no_order_id';
+  | 'no_order_id'
+  | 'missing_messaging_channel'
+  | 'missing_messaging_identifier';
 
 export interface Skip {
   provider: Provider;
