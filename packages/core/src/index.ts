@@ -24,6 +24,7 @@ export { EMPTY_STRING_DIGEST, isDigest, sha256Hex } from './hash.js';
 export { DERIVED_EVENT_ID_PREFIX, deriveEventId } from './event-id.js';
 export { prepareEvent, type PrepareOptions, type PrepareResult } from './prepare/prepare-event.js';
 export { GOOGLE_MAX_USER_IDENTIFIERS, type GoogleConversionAction } from './prepare/google.js';
+export { hasUserIdentifier } from './prepare/identifiers.js';
 export { META_MAX_EVENT_AGE_S, META_MAX_PHYSICAL_STORE_EVENT_AGE_S } from './prepare/meta.js';
 export { MESSAGING_CHANNELS, MESSAGING_IDENTIFIERS, MESSAGING_USER_DATA_KEYS, messagingSkipReason, type MessagingChannel } from './meta-messaging.js';
 export { isSupportedCallingCode } from './normalize/phone.js';

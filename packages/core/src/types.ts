@@ -173,7 +173,11 @@ export type WarningCode =
   | 'empty_value'
   | 'generated_event_id'
   | 'too_many_identifiers'
-  | 'invalid_ip_address';
+  | 'invalid_ip_address'
+  /** `gbraid` and `wbraid` together: Google refuses the pair (GBRAID_WBRAID_BOTH_SET). */
+  | 'gbraid_and_wbraid'
+  /** Another event of the same ingest batch has this order id (Google refuses the second). */
+  | 'duplicate_order_id';
 
 export interface Warning {
   /** Dotted path into the ingest item, e.g. `customer.phone[1]`. Never the value. */
@@ -192,6 +196,7 @@ export type SkipReason =
   | 'no_conversion_action'
   | 'no_click_id_or_identifier'
   | 'no_order_id'
+  | 'no_user_identifier'
   | 'missing_messaging_channel'
   | 'missing_messaging_identifier';
 
