@@ -3,6 +3,7 @@ import type { RequestHandler } from 'express';
 import type { AppDeps } from './deps.js';
 import { HttpError, sendError } from './errors.js';
 import { acceptedBody, checkItem, checkItems, destinationsOf, enqueueChecked, type IngestResult } from './ingest.js';
+import { warnSharedOrderIds } from './order-ids.js';
 import { parseJsonBody } from './body.js';
 import { noteEvents, noteOutcome } from './observe.js';
 import { awaitOutcomes, syncAnswer, syncHttpStatus, waitMsOf, type WaitContext } from './wait.js';
@@ -70,6 +71,7 @@ export function ingestBatchHandler(deps: AppDeps): RequestHandler {
     if (body.length === 0) throw new HttpError(400, 'invalid_body', 'the batch must hold at least one event');
     const nowMs = deps.clock();
     const checked = await checkItems(body as unknown[], deps.config, nowMs, deps.logger);
+    warnSharedOrderIds(checked);
     noteEvents(res, checked.flatMap((item) => (item.kind === 'prepared' ? [item.result.eventId] : [])), body.length);
     const results = await enqueueChecked(deps, checked, nowMs);
     for (const result of results) noteOutcome(res, result.kind === 'accepted' ? result.status : result.kind);

@@ -24,13 +24,24 @@ export interface StartedWorker {
   close(): Promise<void>;
 }
 
-/** Provider request metrics: count, duration and batch size by status class. */
-function requestObserver(metrics: Metrics): (record: RequestRecord) => void {
+/**
+ * Provider request metrics: count, duration and batch size by status class. A version warning is
+ * counted on every response and logged once per process and provider (it repeats on every request).
+ */
+export function requestObserver(metrics: Metrics, logger: Logger): (record: RequestRecord) => void {
+  const warned = new Set<string>();
   return (record) => {
     const labels = { provider: record.provider, status_class: statusClass(record.httpStatus) };
     metrics.providerRequests.inc(labels);
     metrics.providerRequestDuration.observe(labels, record.durationMs / 1000);
     metrics.providerBatchSize.observe({ provider: record.provider }, record.batchSize);
+    if (record.versionWarning !== undefined) {
+      metrics.providerVersionWarnings.inc({ provider: record.provider });
+      if (!warned.has(record.provider)) {
+        warned.add(record.provider);
+        logger.warn({ provider: record.provider, warning: record.versionWarning, ...(record.provider === 'meta' && { setting: 'META_API_VERSION' }) }, 'provider API version warning: move to a newer version');
+      }
+    }
   };
 }
 
@@ -45,7 +56,7 @@ export async function startWorker(config: Config, logger: Logger, options: Start
   watchRedis(connection, { logger, redisUp: metrics.redisUp, whileDown: 'jobs wait until it is back' });
 
   const http = new HttpClient({ timeoutMs: config.httpTimeoutMs });
-  const onRequest = requestObserver(metrics);
+  const onRequest = requestObserver(metrics, logger);
   // Data Manager: shared request quotas (the dispatcher's client takes `quotas.write` as `permits`),
   // request records (saved per accepted request) and the diagnostics poller (google-diagnostics.ts).
   const googleDataManager = usesDataManager(config)

@@ -28,7 +28,7 @@ describe('loadConfig', () => {
       metricsPort: 9464,
       completedRetentionS: 86_400,
       failedRetentionS: 1_209_600,
-      meta: { enabled: false, apiVersion: 'v25.0', apiBaseUrl: 'https://graph.facebook.com', batchMax: 500 },
+      meta: { enabled: false, apiVersion: 'v27.0', apiBaseUrl: 'https://graph.facebook.com', batchMax: 500 },
       google: { enabled: false, apiVersion: 'v24', apiBaseUrl: 'https://googleads.googleapis.com', batchMax: 2000, validateOnly: false },
       providerRequestBytes: { meta: 4 * 1024 * 1024, googleAds: 8 * 1024 * 1024 },
     });

@@ -23,7 +23,7 @@ export interface MetaConfig {
   enabled: boolean;
   pixelId: string;
   accessToken: string;
-  /** Graph API version, default `v25.0` (docs/platforms.md#meta-endpoint-and-version: supported until 2028-07-29). */
+  /** Graph API version, default `v27.0`, the newest (docs/platforms.md#meta-endpoint-and-version). */
   apiVersion: string;
   testEventCode?: string;
   apiBaseUrl: string;
@@ -195,7 +195,7 @@ const envSchema = z.object({
   META_ENABLED: bool.optional(),
   META_PIXEL_ID: z.string().regex(/^\d+$/).optional(),
   META_ACCESS_TOKEN: z.string().min(1).optional(),
-  META_API_VERSION: z.string().regex(/^v\d+\.\d+$/).default('v25.0'),
+  META_API_VERSION: z.string().regex(/^v\d+\.\d+$/).default('v27.0'),
   META_TEST_EVENT_CODE: z.string().min(1).optional(),
   META_API_BASE_URL: httpUrl.default('https://graph.facebook.com'),
   META_BATCH_MAX: int(1, 1000).default(500),

@@ -21,6 +21,7 @@ export const AUTHORED_MESSAGES: ReadonlySet<string> = new Set([
   'must not contain an email address (ids are not hashed)',
   ID_CONTROL_MESSAGE,
   ID_PHONE_MESSAGE,
+  'must be a numeric id',
 ]);
 
 const TYPE_NAMES: Readonly<Record<string, string>> = {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MESSAGING_CHANNELS } from './meta-messaging.js';
 import { ACTION_SOURCES, PROVIDERS } from './types.js';
 import { describeIssues, type ContractIssue } from './contract-issues.js';
 import {
@@ -91,6 +92,13 @@ export const eventSchema = z.strictObject({
   gclid: z.string().max(512).optional(),
   gbraid: z.string().max(512).optional(),
   wbraid: z.string().max(512).optional(),
+  // Business messaging (Meta): ids from the conversation, kept byte for byte like the click ids.
+  ctwaClid: z.string().max(512).optional(),
+  pageId: z.string().regex(/^\d{1,32}$/, { error: 'must be a numeric id' }).optional(),
+  pageScopedUserId: z.string().regex(/^\d{1,32}$/, { error: 'must be a numeric id' }).optional(),
+  igAccountId: z.string().regex(/^\d{1,32}$/, { error: 'must be a numeric id' }).optional(),
+  igSid: z.string().regex(/^\d{1,32}$/, { error: 'must be a numeric id' }).optional(),
+  messagingChannel: z.enum(MESSAGING_CHANNELS).optional(),
   contents: z.array(contentItemSchema).max(MAX_CONTENTS).optional(),
   customData: z.record(z.string(), z.unknown()).optional(),
 });

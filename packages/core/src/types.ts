@@ -83,6 +83,21 @@ export interface MetaMatchFields {
   eventSourceUrl?: string;
   /** Advertiser-defined `custom_data` extras; free-form, so treated as personal. */
   customData?: Record<string, unknown>;
+  // Business messaging (docs/platforms.md#meta-business-messaging): ids a conversation hands the
+  // business, sent to Meta unhashed; sealed like the other match keys. The channel is not personal
+  // but rides here so the job schema does not change.
+  /** Click-to-WhatsApp click id (`user_data.ctwa_clid`). */
+  ctwaClid?: string;
+  /** Facebook Page id (`user_data.page_id`). */
+  pageId?: string;
+  /** Page-scoped user id, Messenger (`user_data.page_scoped_user_id`). */
+  pageScopedUserId?: string;
+  /** Instagram business account id (`user_data.ig_account_id`). */
+  igAccountId?: string;
+  /** Instagram-scoped user id (`user_data.ig_sid`). */
+  igSid?: string;
+  /** `messaging_channel` of a `business_messaging` event. */
+  messagingChannel?: 'whatsapp' | 'messenger' | 'instagram';
 }
 
 /** Meta Limited Data Use (docs/platforms.md#meta-limited-data-use: data_processing_options). */
@@ -160,7 +175,11 @@ export type WarningCode =
   | 'too_many_identifiers'
   | 'invalid_ip_address'
   /** Kept and hashed as sent, but holds characters a typed address does not (normalize/email-characters.ts). */
-  | 'unusual_characters';
+  | 'unusual_characters'
+  /** `gbraid` and `wbraid` together: Google refuses the pair (GBRAID_WBRAID_BOTH_SET). */
+  | 'gbraid_and_wbraid'
+  /** Another event of the same ingest batch has this order id (Google refuses the second). */
+  | 'duplicate_order_id';
 
 export interface Warning {
   /** Dotted path into the ingest item, e.g. `customer.phone[1]`. Never the value. */
@@ -178,7 +197,10 @@ export type SkipReason =
   | 'event_too_old'
   | 'no_conversion_action'
   | 'no_click_id_or_identifier'
-  | 'no_order_id';
+  | 'no_order_id'
+  | 'no_user_identifier'
+  | 'missing_messaging_channel'
+  | 'missing_messaging_identifier';
 
 export interface Skip {
   provider: Provider;

@@ -1,4 +1,5 @@
-import { createKeyring, generateKeyText } from '@capconnect/core';
+import { createKeyring, generateKeyText, type MetaPreparedEvent } from '@capconnect/core';
+import { findCanaries } from '@capconnect/testkit';
 import { describe, expect, it } from 'vitest';
 import { InvalidJobError, openJobData, sealingContext, toJobData } from './job-data.js';
 import { googleEvent, metaEvent } from './test/fixtures.js';
@@ -11,6 +12,20 @@ describe('job data', () => {
       const text = JSON.stringify(toJobData(prepared, keyring, 1));
       for (const value of Object.values(prepared.match)) expect(text).not.toContain(String(value));
     }
+  });
+
+  it('seals the business-messaging ids too, and opens them again (no job schema change)', () => {
+    const chat: MetaPreparedEvent = {
+      ...metaEvent,
+      event: { ...metaEvent.event, actionSource: 'business_messaging' },
+      match: {
+        messagingChannel: 'messenger', ctwaClid: 'ARAkLk-canary-ctwa', pageId: '7311000000000001',
+        pageScopedUserId: '7311000000000002', igAccountId: '7311000000000003', igSid: '7311000000000004',
+      },
+    };
+    const data = toJobData(chat, keyring, 1);
+    expect(findCanaries(JSON.stringify(data), ['canary-ctwa', '7311000000000001', '7311000000000002', '7311000000000003', '7311000000000004'])).toEqual([]);
+    expect(openJobData(data, keyring).match).toEqual(chat.match);
   });
 
   it('round-trips through the schema and the seal', () => {

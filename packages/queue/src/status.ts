@@ -1,5 +1,5 @@
 import { PROVIDERS, type Provider } from '@capconnect/core';
-import type { Job, Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { withRequestDiagnostics } from './event-diagnostics.js';
 import { jobIdFor } from './job-id.js';
 import type { OutcomeEvents } from './outcome-events.js';

@@ -124,6 +124,37 @@ function checkUserData(userData: Record<string, unknown>, index: number, website
   return undefined;
 }
 
+/**
+ * Business messaging (Conversions API for Business Messaging): a `business_messaging` event names
+ * its `messaging_channel`, and each channel needs the ids that tie the conversation to the ad:
+ * WhatsApp the click id, Messenger the Page and page-scoped user, Instagram the account and the
+ * Instagram-scoped user. A channel on any other action source is refused (a sandbox choice).
+ */
+const MESSAGING_CHANNEL_KEYS: Readonly<Record<string, readonly string[]>> = {
+  whatsapp: ['ctwa_clid'],
+  messenger: ['page_id', 'page_scoped_user_id'],
+  instagram: ['ig_account_id', 'ig_sid'],
+};
+/** Page, account and scoped user ids are numeric strings. */
+const NUMERIC_ID_KEYS = ['page_id', 'page_scoped_user_id', 'ig_account_id', 'ig_sid'] as const;
+const NUMERIC_ID = /^\d+$/;
+
+function checkMessaging(event: Record<string, unknown>, userData: Record<string, unknown>, index: number): MetaViolation | undefined {
+  for (const key of NUMERIC_ID_KEYS) {
+    const value = userData[key];
+    if (typeof value === 'string' && !NUMERIC_ID.test(value)) return badUserData(index, key, 'must be a numeric id.');
+  }
+  const channel = event['messaging_channel'];
+  if (event['action_source'] !== 'business_messaging') {
+    return channel === undefined ? undefined : invalid(index, 'is only valid when action_source is business_messaging.', 'messaging_channel');
+  }
+  if (channel === undefined) return missing(index, 'messaging_channel');
+  const needed = typeof channel === 'string' ? MESSAGING_CHANNEL_KEYS[channel] : undefined;
+  if (needed === undefined) return invalid(index, `must be one of ${Object.keys(MESSAGING_CHANNEL_KEYS).join(', ')}.`, 'messaging_channel');
+  for (const key of needed) if (userData[key] === undefined) return missing(index, 'user_data', key);
+  return undefined;
+}
+
 function isInt(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value);
 }
@@ -210,5 +241,6 @@ export function validateMetaEvent(event: unknown, index: number, nowS: number, m
   const userData = event['user_data'];
   if (userData === undefined) return missing(index, 'user_data');
   if (!isPlainObject(userData)) return invalid(index, 'must be an object.', 'user_data');
-  return checkUserData(userData, index, website) ?? checkProcessingOptions(event, index) ?? checkCustomData(event['custom_data'], index);
+  return checkUserData(userData, index, website) ?? checkMessaging(event, userData, index)
+    ?? checkProcessingOptions(event, index) ?? checkCustomData(event['custom_data'], index);
 }

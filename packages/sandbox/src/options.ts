@@ -9,7 +9,7 @@ export const SANDBOX_DEFAULTS = {
   host: '127.0.0.1',
   seed: 1,
   meta: {
-    apiVersion: 'v25.0',
+    apiVersion: 'v27.0',
     pixelId: '1234567890123456',
     accessToken: 'EAAsandboxMetaAccessToken',
   },
@@ -48,6 +48,10 @@ export interface SandboxMetaOptions {
   accessTokens?: string[];
   /** How far in the future an `event_time` may be, in seconds. Default 600 (a sandbox assumption). */
   maxFutureSkewS?: number;
+  /** Versions older than this (e.g. `v26.0`) are refused with error #2635 (deprecated version). Default: none. */
+  minApiVersion?: string;
+  /** When set, every answer carries `X-Ad-Api-Version-Warning` with this text (a version nearing its end). */
+  versionWarning?: string;
 }
 
 export interface SandboxGoogleOptions {
@@ -131,7 +135,7 @@ export interface ResolvedOptions {
   port: number;
   host: string;
   seed: number;
-  meta: { pixels: Set<string>; accessTokens: Set<string>; maxFutureSkewS: number };
+  meta: { pixels: Set<string>; accessTokens: Set<string>; maxFutureSkewS: number; minApiVersion: string | undefined; versionWarning: string | undefined };
   google: {
     customerIds: Set<string>;
     developerToken: string;
@@ -167,6 +171,8 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
       pixels: new Set(options.meta?.pixels ?? [d.meta.pixelId]),
       accessTokens: new Set(options.meta?.accessTokens ?? [d.meta.accessToken]),
       maxFutureSkewS: options.meta?.maxFutureSkewS ?? 600,
+      minApiVersion: options.meta?.minApiVersion,
+      versionWarning: options.meta?.versionWarning,
     },
     google: {
       customerIds: new Set(options.google?.customerIds ?? [d.google.customerId]),

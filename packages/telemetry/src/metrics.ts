@@ -20,7 +20,7 @@ export const DEFAULT_ERROR_CODES: ReadonlySet<string> = new Set([
   'TOO_RECENT_CONVERSION_ACTION', 'TOO_RECENT_EVENT', 'TOO_RECENT_CONVERSION',
   'UNPARSEABLE_GCLID', 'CLICK_NOT_FOUND', 'CLICK_CONVERSION_ALREADY_EXISTS', 'ORDER_ID_ALREADY_IN_USE', 'DUPLICATE_ORDER_ID',
   'CONVERSION_ALREADY_ENHANCED', 'CONVERSION_NOT_FOUND', 'EXPIRED_EVENT', 'INVALID_USER_IDENTIFIER', 'UNSUPPORTED_USER_IDENTIFIER',
-  'GBRAID_WBRAID_BOTH_SET', 'MISSING_ORDER_ID_FOR_WEBPAGE',
+  'GBRAID_WBRAID_BOTH_SET', 'MISSING_ORDER_ID_FOR_WEBPAGE', 'meta_2635',
 ]);
 
 export interface MetricsOptions {
@@ -101,12 +101,17 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}) 
     name: 'capconnect_provider_blocked', help: '1 while a provider is held back by an account or configuration error (revoked token, terms not accepted).',
     labelNames: ['provider'] as const, registers,
   });
+  const providerVersionWarnings = new Counter({
+    name: 'capconnect_provider_version_warnings_total', help: 'Provider responses warning that the configured API version is deprecated or near its end (Meta X-Ad-Api-Version-Warning).',
+    labelNames: ['provider'] as const, registers,
+  });
   const redisUp = new Gauge({
     name: 'capconnect_redis_up', help: '1 when the last Redis command succeeded, 0 when Redis could not take a write.',
     registers,
   });
 
   for (const provider of PROVIDER_LABELS) providerBlocked.set({ provider }, 0);
+  for (const provider of PROVIDER_LABELS) providerVersionWarnings.inc({ provider }, 0);
   // Known label sets start at 0, so rate() sees the first event of each (a series born at 1 has
   // no earlier sample to rise from) and dashboards show 0 rather than "no data".
   for (const outcome of ['queued', 'duplicate', 'invalid', 'skipped', 'unavailable']) ingestEvents.inc({ outcome }, 0);
@@ -130,6 +135,7 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}) 
     queueJobs,
     oauthRefresh,
     providerBlocked,
+    providerVersionWarnings,
     redisUp,
     // Shared request quota and asynchronous diagnostics (diagnostics-metrics.ts).
     ...createDiagnosticsMetrics(registers),

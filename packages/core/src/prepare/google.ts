@@ -1,5 +1,6 @@
 import type { IngestItem } from '../contract.js';
 import type { GoogleIdentifiers } from '../normalize/google.js';
+import { hasUserIdentifier } from './identifiers.js';
 import type {
   Digest,
   EventMetadata,
@@ -107,6 +108,9 @@ export function prepareGoogleEvent(
   if (action.mode === 'enhancement' && event.orderId === undefined) {
     return { ok: false, reason: 'no_order_id' };
   }
+  if (action.mode === 'enhancement' && !hasUserIdentifier({ hashedEmail: emails, hashedPhoneNumber: phones, ...address?.hashed })) {
+    return { ok: false, reason: 'no_user_identifier' };
+  }
 
   const { kept, dropped } = capIdentifiers(emails, phones, address !== undefined);
   const digests: GoogleDigests = {};
@@ -136,5 +140,6 @@ export function prepareGoogleEvent(
   }
   const droppedFields = new Set(dropped.map((candidate) => (candidate.kind === 'phone' ? 'customer.phone' : 'customer.email')));
   const warnings = [...droppedFields].map((field): Warning => ({ field, code: 'too_many_identifiers' }));
+  if (match.gbraid !== undefined && match.wbraid !== undefined) warnings.push({ field: 'event.wbraid', code: 'gbraid_and_wbraid' });
   return { ok: true, prepared, warnings };
 }

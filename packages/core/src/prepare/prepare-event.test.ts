@@ -172,16 +172,13 @@ describe('skips', () => {
 
 describe('Google consent', () => {
   it("adUserData 'denied': DENIED and no identifiers, address or user agent at all", () => {
-    const result = prepareEvent(
-      item({
-        customer: { firstName: 'Ann', lastName: 'Lee', zip: '100-0001', country: 'JP', streetAddress: '1-1 Chiyoda' },
-        event: { eventName: 'Enhance' },
-        consent: { adUserData: 'denied' },
-      }),
-      OPTIONS,
-    );
-    expect(googleOf(result)).toMatchObject({ adUserDataConsent: 'DENIED', digests: {}, match: { gclid: 'Cj0KCQ' } });
-    expect(googleOf(result).match).toEqual({ gclid: 'Cj0KCQ' });
+    const denied = { customer: { firstName: 'Ann', lastName: 'Lee', zip: '100-0001', country: 'JP', streetAddress: '1-1 Chiyoda' }, consent: { adUserData: 'denied' } };
+    const click = prepareEvent(item({ ...denied, event: { eventName: 'Purchase' } }), OPTIONS);
+    expect(googleOf(click)).toMatchObject({ adUserDataConsent: 'DENIED', digests: {} });
+    expect(googleOf(click).match).toEqual({ gclid: 'Cj0KCQ' });
+    // An enhancement matches on identifiers only: with none left it is skipped, not sent to be refused.
+    const enhancement = prepareEvent(item({ ...denied, event: { eventName: 'Enhance' } }), OPTIONS);
+    expect(enhancement.skipped).toContainEqual({ provider: 'google', reason: 'no_user_identifier' });
   });
 
   it("adUserData 'granted' → GRANTED", () => {

@@ -76,6 +76,13 @@ function metaMatchFields(item: IngestItem, warnings: Warning[]): MetaMatchFields
   if (present(fbp)) match.fbp = fbp;
   if (eventSourceUrl !== undefined) match.eventSourceUrl = eventSourceUrl;
   if (customData !== undefined && Object.keys(customData).length > 0) match.customData = customData;
+  const { ctwaClid, pageId, pageScopedUserId, igAccountId, igSid, messagingChannel } = item.event;
+  if (present(ctwaClid)) match.ctwaClid = ctwaClid;
+  if (present(pageId)) match.pageId = pageId;
+  if (present(pageScopedUserId)) match.pageScopedUserId = pageScopedUserId;
+  if (present(igAccountId)) match.igAccountId = igAccountId;
+  if (present(igSid)) match.igSid = igSid;
+  if (messagingChannel !== undefined) match.messagingChannel = messagingChannel;
   return match;
 }
 

@@ -15,6 +15,7 @@ import { isTooLargeResponse } from '../request-budget.js';
  * | any with `is_transient: true` | transient | offline-conversion-file-uploader#26 |
  * | 190, 102, 104 | configuration (token expired, invalid or missing) | Graph error-handling page |
  * | 100 with subcode 33 | configuration (pixel missing or not accessible) | rudder-transformer fb fixtures |
+ * | 2635 | configuration (the API version in the URL is deprecated): names `META_API_VERSION` | docs/platforms.md#meta-endpoint-and-version |
  * | 100 (incl. 2804xxx) | permanent, blamed on an event: isolate by index or bisect | rudder networkHandler; docs/decisions.md#meta-classification-by-error-code |
  * | 10, 200–299, 3 | permanent | Graph error-handling page |
  * | other codes | transient when HTTP 5xx, else permanent `meta_<code>` | — |
@@ -24,6 +25,8 @@ import { isTooLargeResponse } from '../request-budget.js';
 const RATE_LIMIT_CODES = new Set([4, 17, 32, 613]);
 const TRANSIENT_CODES = new Set([1, 2, 341, 368]);
 const CONFIGURATION_CODES = new Set([190, 102, 104]);
+/** "You are calling a deprecated version of the Ads API": only a new setting helps. */
+export const META_DEPRECATED_VERSION_CODE = 2635;
 
 export interface MetaGraphError {
   code: number;
@@ -85,6 +88,12 @@ export function classifyMetaError(error: MetaGraphError, httpStatus: number, ret
   const rateLimited = httpStatus === 429 || RATE_LIMIT_CODES.has(code) || (code >= 80000 && code <= 80014);
   if (rateLimited || TRANSIENT_CODES.has(code)) {
     return new TransientError({ code: label, httpStatus, reference, retryAfterMs, rateLimited });
+  }
+  if (code === META_DEPRECATED_VERSION_CODE) {
+    return new ConfigurationError({
+      code: label, httpStatus, reference,
+      hint: 'the Graph API version is deprecated: set META_API_VERSION to a supported version, see docs/platforms.md#meta-endpoint-and-version',
+    });
   }
   if (CONFIGURATION_CODES.has(code) || (code === 100 && error.error_subcode === 33)) {
     return new ConfigurationError({ code: label, httpStatus, reference });

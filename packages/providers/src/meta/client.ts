@@ -19,6 +19,17 @@ export interface MetaClientOptions {
 }
 
 /**
+ * Meta's warning that the version in the URL is deprecated or about to be (sent on otherwise
+ * successful responses; https://developers.facebook.com/docs/graph-api/guides/versioning). Its text
+ * is Meta's, about the API, never about an event.
+ */
+export function metaVersionWarning(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const raw = headers['x-ad-api-version-warning'];
+  const text = Array.isArray(raw) ? raw[0] : raw;
+  return text === undefined || text.trim() === '' ? undefined : text.trim().slice(0, 300);
+}
+
+/**
  * Sends a batch of server events to one pixel. A Meta batch is all-or-nothing ("If any event you
  * send in a batch is invalid, we reject the entire batch", docs/platforms.md#meta-request-limits), so when Meta
  * blames an event (code 100) the client fails that event and re-sends the others: by the index Meta
@@ -91,9 +102,11 @@ export class MetaClient {
     try {
       const response = await this.options.http.post(this.url, body);
       const classified = classifyMetaResponse(response, batch.length);
+      const versionWarning = metaVersionWarning(response.headers);
       this.options.onRequest?.({
         provider: 'meta', httpStatus: response.status, durationMs: response.durationMs, batchSize: batch.length,
         ...(!classified.ok && { errorCode: errorCode(classified.error) }),
+        ...(versionWarning !== undefined && { versionWarning }),
       });
       if (classified.ok) return { ok: true, httpStatus: response.status, reference: classified.fbtraceId };
       return classified;
