@@ -117,8 +117,11 @@ describe('HMAC signature v2 (WEBHOOK_SIGNING_SECRET set)', () => {
     const h = harness(signing);
     const signature = sign(nowS, {});
     const answers = [];
-    for (let i = 0; i < 3; i += 1) answers.push((await signedCollect(h, signature)).status);
-    expect(answers).toEqual([202, 401, 401]);
+    for (let i = 0; i < 3; i += 1) {
+      const answer = await signedCollect(h, signature);
+      answers.push(`${answer.status} ${(answer.body as { error?: string }).error ?? ''}`.trim());
+    }
+    expect(answers).toEqual(['202', '401 signature_replayed', '401 signature_replayed']);
     const preview = sign(nowS, { path: '/v1/preview' });
     expect([(await signedCollect(h, preview, '/v1/preview')).status, (await signedCollect(h, preview, '/v1/preview')).status]).toEqual([200, 401]);
     // A non-2xx answer (here 422: no provider can take it) releases the signature: the same signed request is judged again, not called a replay.

@@ -23,6 +23,12 @@ import { SIGNATURE_TOLERANCE_S, verifySignature } from './signature.js';
 export const TOKEN_HEADER = 'x-capconnect-token';
 export const SIGNATURE_HEADER = 'x-capconnect-signature';
 const UNAUTHORIZED = () => new HttpError(401, 'unauthorized', 'missing or invalid credentials');
+/**
+ * A valid signature already answered 2xx. Its own code tells an honest sender that sent the same
+ * request twice within one second (same timestamp, same body) to sign it again; it tells a replayer
+ * nothing new, since only a valid signature gets this far.
+ */
+const REPLAYED = () => new HttpError(401, 'signature_replayed', 'this signed request was already answered; sign it again with a new timestamp');
 
 export interface TokenVerifier {
   (presented: string | undefined): boolean;
@@ -91,7 +97,7 @@ export function requireSignature(rules: SignatureRules): RequestHandler {
     } catch (error) {
       throw new QueueUnavailableError('signature ledger unavailable', { cause: error });
     }
-    if (!claimed) throw UNAUTHORIZED();
+    if (!claimed) throw REPLAYED();
     let settled = false;
     const settle = () => {
       if (settled) return;

@@ -9,6 +9,7 @@ import type { ErrorRequestHandler, Response } from 'express';
  */
 export type ErrorCode =
   | 'unauthorized'
+  | 'signature_replayed'
   | 'unsupported_media_type'
   | 'payload_too_large'
   | 'too_many_events'
