@@ -1,9 +1,12 @@
 import type { Config } from '@capconnect/config';
 import { createKeyring } from '@capconnect/core';
-import { GoogleClient, HttpClient, MetaClient, TokenProvider, type RequestRecord } from '@capconnect/providers';
+import {
+  DataManagerClient, GoogleClient, HttpClient, MetaClient, TokenProvider, createDataManagerTokenSource, type OAuthRefreshOutcome, type RequestPermits, type RequestRecord,
+} from '@capconnect/providers';
 import { createRedisConnection, watchRedis } from '@capconnect/queue';
 import { createMetrics, startMetricsServer, statusClass, type Logger, type Metrics } from '@capconnect/telemetry';
 import { Registry } from 'prom-client';
+import type { RequestRecords } from './data-manager-dispatcher.js';
 import { createWorkers, type WorkerDeps, type Workers } from './workers.js';
 
 export interface StartWorkerOptions {
@@ -13,6 +16,12 @@ export interface StartWorkerOptions {
   host?: string;
   /** Passed through to `createWorkers` (tests shorten locks and stalled checks). */
   overrides?: Partial<Pick<WorkerDeps, 'lockDurationMs' | 'stalledIntervalMs' | 'blockedRetryMs' | 'queueDepthIntervalMs'>>;
+  /**
+   * The Data Manager request quota shared by every worker (GOOGLE_REQUESTS_PER_MINUTE / _PER_DAY) and
+   * the request records of the diagnostics. Wiring point for their Redis-backed implementations
+   * (packages/queue: request-quota.ts, request-records.ts); without them no quota is applied here.
+   */
+  dataManager?: { permits?: RequestPermits; records?: RequestRecords };
 }
 
 export interface StartedWorker {
@@ -54,6 +63,7 @@ export async function startWorker(config: Config, logger: Logger, options: Start
     lockDurationMs: config.workerLockDurationMs,
     stalledIntervalMs: config.workerStalledIntervalMs,
     concurrency: config.workerConcurrency,
+    googleConcurrency: config.google.workerConcurrency,
     batchLingerMs: config.batchLingerMs,
     ...(options.prefix !== undefined && { prefix: options.prefix }),
     ...options.overrides,
@@ -68,9 +78,26 @@ export async function startWorker(config: Config, logger: Logger, options: Start
       }),
     };
   }
-  if (config.google.enabled) {
+  const onRefresh = (outcome: OAuthRefreshOutcome) => { metrics.oauthRefresh.inc({ outcome }); };
+  if (config.google.enabled && config.google.api === 'data-manager') {
     const { google } = config;
-    const tokens = new TokenProvider({ source: google.auth, http, onRefresh: (outcome) => { metrics.oauthRefresh.inc({ outcome }); } });
+    const permits = options.dataManager?.permits;
+    // One token source for the process: concurrent batches share one token and one refresh.
+    const tokens = createDataManagerTokenSource(google.dataManager.credentials, { onRefresh });
+    deps.dataManager = {
+      batchMax: google.batchMax,
+      validateOnly: google.validateOnly,
+      permits,
+      records: options.dataManager?.records,
+      client: new DataManagerClient({
+        http, tokens, apiBaseUrl: google.dataManager.apiBaseUrl, validateOnly: google.validateOnly, maxEventsPerRequest: google.batchMax,
+        maxRequestBytes: google.dataManager.maxRequestBytes, onRequest, permits,
+        destination: { operatingAccountId: google.customerId, loginAccountId: google.loginCustomerId },
+      }),
+    };
+  } else if (config.google.enabled) {
+    const { google } = config;
+    const tokens = new TokenProvider({ source: google.auth, http, onRefresh });
     deps.google = {
       batchMax: google.batchMax, customerId: google.customerId, timeZone: google.timeZone,
       client: new GoogleClient({

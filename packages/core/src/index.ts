@@ -23,7 +23,10 @@ export {
 export { EMPTY_STRING_DIGEST, isDigest, sha256Hex } from './hash.js';
 export { DERIVED_EVENT_ID_PREFIX, deriveEventId } from './event-id.js';
 export { prepareEvent, type PrepareOptions, type PrepareResult } from './prepare/prepare-event.js';
-export { GOOGLE_MAX_USER_IDENTIFIERS, type GoogleConversionAction } from './prepare/google.js';
+export { GOOGLE_MAX_USER_IDENTIFIERS, conversionActionFor, type GoogleConversionAction } from './prepare/google.js';
+export {
+  DATA_MANAGER_MAX_USER_IDENTIFIERS, DERIVED_TRANSACTION_ID_PREFIX, dataManagerEventSource, dataManagerTransactionId, prepareDataManagerEvent,
+} from './prepare/data-manager.js';
 export { META_MAX_EVENT_AGE_S, META_MAX_PHYSICAL_STORE_EVENT_AGE_S } from './prepare/meta.js';
 export { isSupportedCallingCode } from './normalize/phone.js';
 export { toAlpha2 } from './normalize/country.js';

@@ -43,6 +43,7 @@ function statusOf(queue: Queue, job: Job, target: DeliveryTarget, state: string)
         httpStatus: outcome.httpStatus,
         finishedAt: outcome.sentAt,
         ...(outcome.reference !== undefined && { reference: outcome.reference }),
+        ...(outcome.warnings !== undefined && outcome.warnings.length > 0 && { warnings: outcome.warnings }),
       };
     }
     case 'failed': {

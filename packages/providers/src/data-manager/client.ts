@@ -8,6 +8,15 @@ import { planIngestRequests } from './split.js';
 import { parseRequestStatus, type DmRequestStatusResult } from './status.js';
 import type { BuiltDataManagerEvent, DataManagerDestinationConfig } from './types.js';
 
+/**
+ * The pool-wide request quota (one permit per HTTP request to the API): every worker shares the
+ * Cloud project's requests per minute and per day (docs/platforms.md#dm-limits).
+ */
+export interface RequestPermits {
+  /** Resolves when one request may be sent. */
+  acquire(signal?: AbortSignal): Promise<void>;
+}
+
 export interface DataManagerClientOptions {
   http: HttpClient;
   tokens: DataManagerTokenSource;
@@ -21,12 +30,24 @@ export interface DataManagerClientOptions {
   /** `GOOGLE_DM_MAX_REQUEST_BYTES`. Default 8 MiB (split.ts). */
   maxRequestBytes?: number | undefined;
   onRequest?: RequestObserver;
+  /**
+   * Spent before every POST: first sends, re-sends after a culprit was removed, bisection halves,
+   * splits and the retry after a token refresh. Default: no quota.
+   */
+  permits?: RequestPermits | undefined;
+}
+
+export interface DataManagerIngestOptions {
+  /** Permits the caller already acquired for this call (the batcher waits for one before it closes a batch). Default 0. */
+  permitsHeld?: number;
 }
 
 /** One accepted request: its id (for `requestStatus:retrieve`), size and warnings per reason. */
 export interface DataManagerAcceptedRequest {
   requestId: string;
   eventCount: number;
+  /** Positions in the `ingest()` input of the events this request carried. */
+  indices: number[];
   warnings: Record<string, number>;
 }
 
@@ -51,33 +72,41 @@ export class DataManagerClient {
     this.baseUrl = (options.apiBaseUrl ?? DATA_MANAGER_DEFAULT_BASE_URL).replace(/\/+$/, '');
   }
 
-  async ingest(events: readonly BuiltDataManagerEvent[]): Promise<DataManagerIngestOutcome> {
+  async ingest(events: readonly BuiltDataManagerEvent[], options: DataManagerIngestOptions = {}): Promise<DataManagerIngestOutcome> {
+    const permits = { held: options.permitsHeld ?? 0 };
     const results = new Array<EventResult | undefined>(events.length);
     const accepted: DataManagerAcceptedRequest[] = [];
     const plan = planIngestRequests(events, { maxEvents: this.options.maxEventsPerRequest, maxBytes: this.options.maxRequestBytes });
     for (const index of plan.oversized) results[index] = { kind: 'error', error: new PermanentError({ reason: 'dm_event_too_large' }) };
-    for (const indices of plan.requests) await this.deliver(events, indices, results, accepted);
+    for (const indices of plan.requests) await this.deliver(events, indices, results, accepted, permits);
     return {
       results: results.map((result) => result ?? { kind: 'error', error: new TransientError({ code: 'invalid_response' }) }),
       accepted,
     };
   }
 
-  private async deliver(events: readonly BuiltDataManagerEvent[], indices: number[], results: (EventResult | undefined)[], accepted: DataManagerAcceptedRequest[]): Promise<void> {
+  private async deliver(
+    events: readonly BuiltDataManagerEvent[], indices: number[], results: (EventResult | undefined)[], accepted: DataManagerAcceptedRequest[],
+    permits: { held: number },
+  ): Promise<void> {
     if (indices.length === 0) return;
     const batch = indices.map((index) => events[index] as BuiltDataManagerEvent);
-    const { outcome, httpStatus, actions } = await this.send(batch);
+    const { outcome, httpStatus, actions } = await this.send(batch, permits);
     const fail = (at: readonly number[], error: ProviderError) => { for (const index of at) results[index] = { kind: 'error', error }; };
     const halve = async () => {
       const middle = Math.ceil(indices.length / 2);
-      await this.deliver(events, indices.slice(0, middle), results, accepted);
-      await this.deliver(events, indices.slice(middle), results, accepted);
+      await this.deliver(events, indices.slice(0, middle), results, accepted, permits);
+      await this.deliver(events, indices.slice(middle), results, accepted, permits);
     };
     switch (outcome.kind) {
       case 'ok':
-        accepted.push({ requestId: outcome.requestId, eventCount: indices.length, warnings: outcome.warnings });
-        for (const index of indices) {
-          results[index] = { kind: 'sent', httpStatus, batchSize: indices.length, reference: outcome.requestId, ...(this.options.validateOnly && { validateOnly: true }) };
+        accepted.push({ requestId: outcome.requestId, eventCount: indices.length, indices: [...indices], warnings: outcome.warnings });
+        for (const [position, index] of indices.entries()) {
+          const warnings = outcome.eventWarnings.get(position);
+          results[index] = {
+            kind: 'sent', httpStatus, batchSize: indices.length, reference: outcome.requestId,
+            ...(this.options.validateOnly && { validateOnly: true }), ...(warnings !== undefined && { warnings }),
+          };
         }
         return;
       case 'failed':
@@ -104,14 +133,14 @@ export class DataManagerClient {
             if (built.conversionActionId === action && !culprits.has(index)) { fail([index], error); culprits.add(index); }
           }
         }
-        await this.deliver(events, indices.filter((index) => !culprits.has(index)), results, accepted);
+        await this.deliver(events, indices.filter((index) => !culprits.has(index)), results, accepted, permits);
         return;
       }
     }
   }
 
   /** One request, with one token renewal on 401. */
-  private async send(batch: BuiltDataManagerEvent[]): Promise<{ outcome: DataManagerResponseClass; httpStatus: number; actions: string[] }> {
+  private async send(batch: BuiltDataManagerEvent[], permits: { held: number }): Promise<{ outcome: DataManagerResponseClass; httpStatus: number; actions: string[] }> {
     const body = buildIngestEventsRequest(batch, this.options.destination, this.options.validateOnly);
     const actions = body.destinations.map((destination) => destination.productDestinationId);
     const counts = { events: batch.length, destinations: actions.length };
@@ -122,7 +151,7 @@ export class DataManagerClient {
     } catch (error) {
       return failed(asProviderError(error));
     }
-    let response = await this.post(body, token, batch.length);
+    let response = await this.post(body, token, batch.length, permits);
     if (response instanceof Error) return failed(response);
     let outcome = classifyDataManagerResponse(response, counts);
     if (outcome.kind === 'failed' && outcome.refreshable) {
@@ -136,7 +165,7 @@ export class DataManagerClient {
       }
       // The same token again (a static one): retrying cannot help, the credentials are wrong.
       if (renewed === token) return { outcome, httpStatus: response.status, actions };
-      response = await this.post(body, renewed, batch.length);
+      response = await this.post(body, renewed, batch.length, permits);
       if (response instanceof Error) return failed(response);
       outcome = classifyDataManagerResponse(response, counts);
     }
@@ -165,7 +194,16 @@ export class DataManagerClient {
     throw outcome.kind === 'ok' ? new TransientError({ code: 'invalid_response' }) : outcome.error;
   }
 
-  private async post(body: unknown, token: string, events: number): Promise<HttpResponse | TransientError> {
+  private async post(body: unknown, token: string, events: number, permits: { held: number }): Promise<HttpResponse | TransientError> {
+    if (permits.held > 0) permits.held -= 1;
+    else if (this.options.permits !== undefined) {
+      try {
+        await this.options.permits.acquire();
+      } catch {
+        // The shared quota could not be read (Redis unreachable): retry later rather than overspend it.
+        return new TransientError({ code: 'request_quota_unavailable' });
+      }
+    }
     const started = performance.now();
     try {
       return await this.options.http.post(`${this.baseUrl}/v1/events:ingest`, body, { authorization: `Bearer ${token}` });

@@ -1,4 +1,4 @@
-import type { GoogleMode } from '@capconnect/core';
+import type { AdsApiMode } from '@capconnect/core';
 import { ConfigurationError, PermanentError, TransientError, errorCode, type EventResult, type ProviderError } from '../errors.js';
 import type { HttpClient, HttpResponse } from '../http.js';
 import type { RequestObserver } from '../observer.js';
@@ -13,13 +13,17 @@ export interface GoogleClientOptions {
   apiBaseUrl: string;
   apiVersion: string;
   customerId: string;
-  developerToken: string;
+  /**
+   * `GOOGLE_DEVELOPER_TOKEN`, sent as `developer-token` only when set: Google retired developer tokens
+   * on 2026-09-09 (access belongs to the Cloud project), docs/platforms.md#google-ads-status-in-2026.
+   */
+  developerToken?: string | undefined;
   loginCustomerId?: string | undefined;
   validateOnly: boolean;
   onRequest?: RequestObserver;
 }
 
-const METHOD: Record<GoogleMode, { path: string; field: string }> = {
+const METHOD: Record<AdsApiMode, { path: string; field: string }> = {
   click: { path: 'uploadClickConversions', field: 'conversions' },
   enhancement: { path: 'uploadConversionAdjustments', field: 'conversionAdjustments' },
 };
@@ -32,7 +36,7 @@ const METHOD: Record<GoogleMode, { path: string; field: string }> = {
 export class GoogleClient {
   constructor(private readonly options: GoogleClientOptions) {}
 
-  async send(mode: GoogleMode, rows: readonly GoogleRow[]): Promise<EventResult[]> {
+  async send(mode: AdsApiMode, rows: readonly GoogleRow[]): Promise<EventResult[]> {
     const { field, path } = METHOD[mode];
     const { options } = this;
     const url = `${options.apiBaseUrl}/${options.apiVersion}/customers/${options.customerId}:${path}`;
@@ -88,7 +92,7 @@ export class GoogleClient {
     try {
       return await options.http.post(url, body, {
         authorization: `Bearer ${token}`,
-        'developer-token': options.developerToken,
+        ...(options.developerToken !== undefined && options.developerToken !== '' && { 'developer-token': options.developerToken }),
         ...(options.loginCustomerId !== undefined && { 'login-customer-id': options.loginCustomerId }),
       });
     } catch (error) {
