@@ -34,7 +34,7 @@ export function readLocalStack(cwd: string): LocalStackInfo | undefined {
 
 /** True when the environment names real provider credentials: then the sandbox is not used. */
 export function hasProviderCredentials(env: NodeJS.ProcessEnv): boolean {
-  return ['META_PIXEL_ID', 'META_ACCESS_TOKEN', 'GOOGLE_CUSTOMER_ID', 'GOOGLE_DEVELOPER_TOKEN'].some((name) => (env[name] ?? '') !== '');
+  return ['META_PIXEL_ID', 'META_ACCESS_TOKEN', 'GOOGLE_CUSTOMER_ID', 'GOOGLE_DEVELOPER_TOKEN', 'GOOGLE_APPLICATION_CREDENTIALS'].some((name) => (env[name] ?? '') !== '');
 }
 
 /** Resolves when Redis at `url` answers PING within `timeoutMs`, false otherwise. */
@@ -101,7 +101,7 @@ export async function startCommand(io: Io, env: NodeJS.ProcessEnv, options: { cw
   }
   const useSandbox = !hasProviderCredentials(env);
   const passthrough = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] =>
-    entry[1] !== undefined && /^(META_|GOOGLE_|DEFAULT_|BATCH_|RETRY_|WORKER_|LOG_LEVEL|HTTP_TIMEOUT_MS|WEBHOOK_|QUEUE_ENCRYPTION_KEY)/.test(entry[0])));
+    entry[1] !== undefined && /^(META_|GOOGLE_|DATA_MANAGER_|DEFAULT_|BATCH_|RETRY_|WORKER_|LOG_LEVEL|HTTP_TIMEOUT_MS|WEBHOOK_|QUEUE_ENCRYPTION_KEY)/.test(entry[0])));
   const stack = await startStack({
     redisUrl,
     workers: 1,
