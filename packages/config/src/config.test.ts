@@ -138,7 +138,7 @@ describe('loadConfig', () => {
       .toEqual([expect.stringMatching(/^GOOGLE_CONVERSION_ACTIONS: the enhancement mode exists only with GOOGLE_API=ads-api; with data-manager use leads/)]);
     expect(problemsOf({ ...base, GOOGLE_CUSTOMER_ID: '1', GOOGLE_OAUTH_ACCESS_TOKEN: 't', GOOGLE_API: 'ads-api', GOOGLE_CONVERSION_ACTIONS: 'Lead=222:leads' }))
       .toEqual([expect.stringContaining('need GOOGLE_API=data-manager')]);
-    expect(problemsOf({ ...base, GOOGLE_CUSTOMER_ID: '1', GOOGLE_CONVERSION_ACTIONS: 'Lead=222:later' }))
+    expect(problemsOf({ ...base, GOOGLE_CUSTOMER_ID: '1', GOOGLE_CONVERSION_ACTION_ID: '9', GOOGLE_CONVERSION_ACTIONS: 'Lead=222:later' }))
       .toEqual([expect.stringContaining('mode one of click, leads, web, enhancement')]);
   });
 
