@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { Batcher } from './batcher.js';
 
-function recorder(delayMs = 0, extra: { maxSize?: number; maxLingerMs?: number; canGrow?: () => boolean } = {}) {
+function recorder(delayMs = 0, extra: { maxSize?: number; maxLingerMs?: number; canGrow?: () => boolean; backlog?: () => boolean } = {}) {
   const batches: number[][] = [];
   const batcher = new Batcher<number, string>({
     maxSize: extra.maxSize ?? 3,
     lingerMs: 30,
     ...(extra.maxLingerMs !== undefined && { maxLingerMs: extra.maxLingerMs }),
     ...(extra.canGrow !== undefined && { canGrow: extra.canGrow }),
+    ...(extra.backlog !== undefined && { backlog: extra.backlog }),
     send: async (items) => {
       batches.push(items);
       await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -114,6 +115,23 @@ describe('Batcher', () => {
       expect(performance.now() - started).toBeLessThan(200);
     });
 
+    it('asks `backlog` when a linger ends: no backlog, no extension, whatever noteDrained said', async () => {
+      let backlog = false;
+      const { batches, batcher } = recorder(0, { maxSize: 10, maxLingerMs: 3000, backlog: () => backlog });
+      // Two items 45 ms apart (1.5 lingers): held for a backlog, they would share one batch.
+      const first = batcher.submit(1);
+      await sleep(45);
+      await Promise.all([first, batcher.submit(2)]);
+      expect(batches).toEqual([[1], [2]]);
+      backlog = true;
+      const third = batcher.submit(3);
+      await sleep(45);
+      const fourth = batcher.submit(4);
+      backlog = false;
+      await Promise.all([third, fourth]);
+      expect(batches).toEqual([[1], [2], [3, 4]]);
+    });
+
     it('never waits longer than maxLingerMs', async () => {
       const { batches, batcher } = recorder(0, { maxSize: 1000, maxLingerMs: 90 });
       const started = performance.now();
@@ -180,5 +198,29 @@ describe('Batcher', () => {
     await never.drain();
     expect(await Promise.all(pending)).toEqual(['3', '4', '5']);
     expect(sent).toEqual([false, false, false]);
+  });
+
+  it('with a gate and `backlog`, a batch held for a backlog asks the gate only once it is due, and keeps filling while it waits', async () => {
+    let backlog = true;
+    const permits: (() => void)[] = [];
+    const sent: { items: number[]; gated: boolean }[] = [];
+    const batcher = new Batcher<number, string>({
+      maxSize: 10, lingerMs: 10, maxLingerMs: 60_000, backlog: () => backlog,
+      gate: () => new Promise<void>((resolve) => { permits.push(resolve); }),
+      send: (items, info) => { sent.push({ items, gated: info.gated }); return Promise.resolve(items.map((item) => `r${item}`)); },
+      onError: () => 'failed',
+    });
+    const pending = [batcher.submit(1)];
+    await new Promise((resolve) => setTimeout(resolve, 60)); // several lingers, all extended for the backlog
+    expect(permits).toHaveLength(0);
+    pending.push(batcher.submit(2));
+    backlog = false;
+    while (permits.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    pending.push(batcher.submit(3));
+    expect(sent).toEqual([]);
+    permits.shift()?.();
+    expect(await Promise.all(pending)).toEqual(['r1', 'r2', 'r3']);
+    expect(sent).toEqual([{ items: [1, 2, 3], gated: true }]);
+    expect(permits).toHaveLength(0);
   });
 });

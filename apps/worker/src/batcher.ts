@@ -1,5 +1,5 @@
 /**
- * Micro-batching in one process (SPEC §5): items submitted one by one are gathered into one
+ * Micro-batching in one process (docs/architecture.md#batching): items submitted one by one are gathered into one
  * provider request, sent when `maxSize` items are waiting or `lingerMs` after the first one
  * arrived, whichever comes first. Each submitter awaits its own item's result, so every BullMQ
  * job keeps its own outcome while many jobs share one request. While a submitter waits, BullMQ
@@ -18,6 +18,11 @@
  * batch that is due waits for it before it leaves and keeps filling meanwhile, up to `maxSize`;
  * further items open the next batch. Under quota pressure batches therefore grow instead of
  * requests piling up.
+ *
+ * A source that knows better than "ran dry since the batch opened" passes `backlog`. A BullMQ
+ * worker needs it: it reports `drained` on the empty fetch that follows a job, before that job's
+ * processor runs, so at trickle rate every batch would open after the report and wait the whole
+ * `maxLingerMs` for a backlog that does not exist (docs/decisions.md#backlog-batching-beyond-the-linger).
  */
 
 export interface BatcherOptions<Item, Result> {
@@ -38,6 +43,11 @@ export interface BatcherOptions<Item, Result> {
   canGrow?: () => boolean;
   /** Awaited before a due batch leaves; the batch keeps filling while it waits. A rejection sends ungated. Default: none. */
   gate?: () => Promise<void>;
+  /**
+   * True while the source is draining a backlog, asked when a linger ends. Default: the source has
+   * not called `noteDrained` since the open batch began.
+   */
+  backlog?: () => boolean;
 }
 
 /** One item of the open batch and everyone waiting for it. */
@@ -117,7 +127,8 @@ export class Batcher<Item, Result> {
     this.timer = undefined;
     const waitedMs = performance.now() - this.openedAt;
     const canGrow = this.options.canGrow?.() ?? true;
-    if (!this.drainedSinceOpen && canGrow && waitedMs + this.options.lingerMs <= this.maxLingerMs) {
+    const backlog = this.options.backlog?.() ?? !this.drainedSinceOpen;
+    if (backlog && canGrow && waitedMs + this.options.lingerMs <= this.maxLingerMs) {
       this.timer = setTimeout(() => { this.lingerOver(); }, this.options.lingerMs);
       return;
     }

@@ -1,8 +1,9 @@
 import type { DataManagerPreparedEvent, GooglePreparedEvent } from '@capconnect/core';
 import {
   ConfigurationError, PermanentError, buildDataManagerEvent, dataManagerExpiresAtMs, dataManagerInput, prevalidateDataManagerEvent,
-  type BuiltDataManagerEvent, type DataManagerClient, type DataManagerEventInput, type EventResult, type RequestPermits,
+  type BuiltDataManagerEvent, type DataManagerClient, type DataManagerEventInput, type EventResult,
 } from '@capconnect/providers';
+import type { RequestPermits } from '@capconnect/queue';
 import type { Logger, Metrics } from '@capconnect/telemetry';
 import { Batcher } from './batcher.js';
 import { internalError, logBatch, type BatchSettings, type Dispatcher } from './dispatchers.js';

@@ -62,6 +62,32 @@ export const MAX_STALLED_COUNT = 10;
 /** While a backlog drains, a batch waits at most this many lingers to fill. */
 export const BACKLOG_LINGER_FACTOR = 10;
 
+/**
+ * Whether a worker's queue is draining a backlog. BullMQ reports `drained` on the empty fetch that
+ * follows a job, before that job's processor runs, so "drained since the batch opened" is false for
+ * every trickle job. Instead: the source is dry from a `drained` report until a job arrives that
+ * BullMQ fetched after that report (`processedOn` is stamped with the fetching worker's clock).
+ */
+interface SourceState {
+  dry: boolean;
+  drainedAtMs: number;
+}
+
+function newSourceState(): SourceState {
+  // A worker starting on a full queue prefetches up to its concurrency before it reports anything: a backlog.
+  return { dry: false, drainedAtMs: 0 };
+}
+
+function noteDrained(source: SourceState): void {
+  source.dry = true;
+  source.drainedAtMs = Date.now();
+}
+
+function noteFetched(source: SourceState, fetchedAtMs: number | undefined): void {
+  // Same millisecond as the report: it could be either side, and assuming dry only costs batch size.
+  if (fetchedAtMs !== undefined && fetchedAtMs > source.drainedAtMs) source.dry = false;
+}
+
 /** How far above the normal job flow the limiter ceiling sits: it only exists so `queue.rateLimit` is honoured. */
 const LIMITER_CEILING = 1_000_000_000;
 
@@ -77,11 +103,13 @@ export function createWorkers(deps: WorkerDeps): Workers {
   const held: Record<Provider, number> = { meta: 0, google: 0 };
   // Google has its own: a 2,000-event request needs a worker that may hold 2,000 jobs (docs/decisions.md#per-provider-worker-concurrency).
   const concurrency: Record<Provider, number> = { meta: deps.concurrency, google: deps.googleConcurrency ?? deps.concurrency };
+  const sources: Record<Provider, SourceState> = { meta: newSourceState(), google: newSourceState() };
   // A draining backlog may hold a batch up to 10 lingers so it leaves full (Batcher); live traffic keeps the plain linger.
   const settings = (provider: Provider) => ({
     lingerMs: deps.batchLingerMs,
     maxLingerMs: BACKLOG_LINGER_FACTOR * deps.batchLingerMs,
     canGrow: () => held[provider] < concurrency[provider],
+    backlog: () => !sources[provider].dry,
   });
   const dispatchers: Dispatcher[] = [];
   if (deps.meta) dispatchers.push(createMetaDispatcher(deps.meta.client, { ...settings('meta'), maxSize: deps.meta.batchMax }, deps.logger));
@@ -115,6 +143,7 @@ export function createWorkers(deps: WorkerDeps): Workers {
 
     const processor = async (job: Job<unknown, DeliveryOutcome>, token?: string): Promise<DeliveryOutcome> => {
       held[provider] += 1;
+      noteFetched(sources[provider], job.processedOn);
       try {
         let opened: OpenedJob;
         try {
@@ -155,7 +184,10 @@ export function createWorkers(deps: WorkerDeps): Workers {
       },
     });
     worker.on('error', (error) => { deps.logger.warn({ provider, error: error.name }, 'worker error'); });
-    worker.on('drained', () => { dispatcher.noteDrained(); });
+    worker.on('drained', () => {
+      noteDrained(sources[provider]);
+      dispatcher.noteDrained();
+    });
     worker.on('failed', (job) => {
       // Jobs failed by BullMQ itself, not by settle (which counts its own): a job that stalled more
       // than MAX_STALLED_COUNT times carries BullMQ's deferred failure, and the next worker that

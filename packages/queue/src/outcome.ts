@@ -1,4 +1,5 @@
 import type { Provider } from '@capconnect/core';
+import type { RequestDiagnostics } from './request-records.js';
 
 /**
  * The outcome types of a delivery: what a worker records about it, how the API reads it back, and
@@ -63,6 +64,8 @@ export interface DeliveryStatus {
   finishedAt?: number;
   /** `sent` with Data Manager field warnings: the reasons (optional values Google ignored). */
   warnings?: string[];
+  /** Google Data Manager: what Google later reported about the request that carried the event. */
+  diagnostics?: RequestDiagnostics;
 }
 
 const SEPARATOR = '|';

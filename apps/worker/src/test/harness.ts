@@ -3,14 +3,14 @@ import {
   createKeyring, generateKeyText, type DataManagerPreparedEvent, type Keyring, type GooglePreparedEvent, type MetaPreparedEvent, type PreparedEvent, type Provider,
 } from '@capconnect/core';
 import {
-  DataManagerClient, GoogleClient, HttpClient, MetaClient, TokenProvider, createDataManagerTokenSource, type RequestPermits, type TokenSource,
+  DataManagerClient, GoogleClient, HttpClient, MetaClient, TokenProvider, createDataManagerTokenSource, type TokenSource,
 } from '@capconnect/providers';
-import { Producer, createRedisConnection, type RedisConnection } from '@capconnect/queue';
+import { Producer, createRedisConnection, type RedisConnection, type RequestPermits } from '@capconnect/queue';
+import type { RequestRecords } from '../data-manager-dispatcher.js';
 import { SANDBOX_DEFAULTS, startSandbox, type Sandbox } from '@capconnect/sandbox';
 import { createLogger, createMetrics, memoryDestination, statusClass, type Metrics } from '@capconnect/telemetry';
 import { freshPrefix, testRedisUrl } from '@capconnect/testkit';
 import { Registry } from 'prom-client';
-import type { RequestRecords } from '../data-manager-dispatcher.js';
 import { createWorkers, type WorkerDeps, type Workers } from '../workers.js';
 
 export const sha = (value: string): string => createHash('sha256').update(value).digest('hex');
@@ -56,9 +56,10 @@ export function dataManagerEvent(eventId: string, overrides: Partial<DataManager
 
 export interface Harness {
   sandbox: Sandbox;
-  keyring: Keyring;
   prefix: string;
   producer: Producer;
+  /** The keyring the producer seals with (to hand-craft jobs). */
+  keyring: Keyring;
   metrics: Metrics;
   registry: Registry;
   logLines: string[];

@@ -8,15 +8,6 @@ import { planIngestRequests } from './split.js';
 import { parseRequestStatus, type DmRequestStatusResult } from './status.js';
 import type { BuiltDataManagerEvent, DataManagerDestinationConfig } from './types.js';
 
-/**
- * The pool-wide request quota (one permit per HTTP request to the API): every worker shares the
- * Cloud project's requests per minute and per day (docs/platforms.md#dm-limits).
- */
-export interface RequestPermits {
-  /** Resolves when one request may be sent. */
-  acquire(signal?: AbortSignal): Promise<void>;
-}
-
 export interface DataManagerClientOptions {
   http: HttpClient;
   tokens: DataManagerTokenSource;
@@ -31,15 +22,37 @@ export interface DataManagerClientOptions {
   maxRequestBytes?: number | undefined;
   onRequest?: RequestObserver;
   /**
-   * Spent before every POST: first sends, re-sends after a culprit was removed, bisection halves,
-   * splits and the retry after a token refresh. Default: no quota.
+   * The shared request quota (`GOOGLE_REQUESTS_PER_MINUTE` / `_PER_DAY`): one permit per
+   * `events:ingest` HTTP request — first sends, re-sends after a culprit was removed, bisection
+   * halves, splits and the retry after a token refresh — taken right before it is sent, unless the
+   * caller already holds one (`permitsHeld`) (docs/architecture.md#request-quota). Default: no quota.
    */
-  permits?: RequestPermits | undefined;
+  permits?: RequestPermitSource | undefined;
+  /** The same for `requestStatus:retrieve`, which Google counts against its separate read quota (docs/platforms.md#dm-limits). */
+  readPermits?: RequestPermitSource | undefined;
 }
 
 export interface DataManagerIngestOptions {
   /** Permits the caller already acquired for this call (the batcher waits for one before it closes a batch). Default 0. */
   permitsHeld?: number;
+}
+
+/** Structurally `RequestPermits` of @capconnect/queue, which this package does not depend on. */
+export interface RequestPermitSource {
+  acquire(signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * A permit that could not be had (Redis down, shutdown: `QuotaUnavailableError` of the quota) is a
+ * transient failure of the request: retried later rather than sent over the quota.
+ */
+async function takePermit(permits: RequestPermitSource | undefined): Promise<void> {
+  if (permits === undefined) return;
+  try {
+    await permits.acquire();
+  } catch (error) {
+    throw error instanceof TransientError ? error : new TransientError({ code: 'quota_unavailable', retryAfterMs: 1000 });
+  }
 }
 
 /** One accepted request: its id (for `requestStatus:retrieve`), size and warnings per reason. */
@@ -176,7 +189,10 @@ export class DataManagerClient {
   /** Diagnostics of an accepted, non-validateOnly request. Throws a ProviderError on failure. */
   async retrieveRequestStatus(requestId: string): Promise<DmRequestStatusResult> {
     const url = `${this.baseUrl}/v1/requestStatus:retrieve?requestId=${encodeURIComponent(requestId)}`;
-    const attempt = async (token: string): Promise<HttpResponse> => this.options.http.get(url, { authorization: `Bearer ${token}` });
+    const attempt = async (token: string): Promise<HttpResponse> => {
+      await takePermit(this.options.readPermits);
+      return this.options.http.get(url, { authorization: `Bearer ${token}` });
+    };
     let token = await this.options.tokens.accessToken().catch((error: unknown) => { throw asProviderError(error); });
     let response = await attempt(token);
     if (response.status === 401) {
@@ -196,12 +212,11 @@ export class DataManagerClient {
 
   private async post(body: unknown, token: string, events: number, permits: { held: number }): Promise<HttpResponse | TransientError> {
     if (permits.held > 0) permits.held -= 1;
-    else if (this.options.permits !== undefined) {
+    else {
       try {
-        await this.options.permits.acquire();
-      } catch {
-        // The shared quota could not be read (Redis unreachable): retry later rather than overspend it.
-        return new TransientError({ code: 'request_quota_unavailable' });
+        await takePermit(this.options.permits);
+      } catch (error) {
+        return error as TransientError;
       }
     }
     const started = performance.now();

@@ -13,7 +13,7 @@ export {
 } from './auth.js';
 export {
   DATA_MANAGER_DEFAULT_BASE_URL, DataManagerClient, type DataManagerAcceptedRequest, type DataManagerClientOptions, type DataManagerIngestOptions,
-  type DataManagerIngestOutcome, type RequestPermits,
+  type DataManagerIngestOutcome, type RequestPermitSource,
 } from './client.js';
 export { int64, parseRequestStatus, type DmDestinationStatus, type DmRequestStatus, type DmRequestStatusResult } from './status.js';
 export { dataManagerInput } from './input.js';
