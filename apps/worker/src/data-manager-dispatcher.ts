@@ -3,7 +3,7 @@ import {
   ConfigurationError, PermanentError, buildDataManagerEvent, dataManagerExpiresAtMs, dataManagerInput, prevalidateDataManagerEvent,
   type BuiltDataManagerEvent, type DataManagerClient, type DataManagerEventInput, type EventResult,
 } from '@capconnect/providers';
-import type { RequestPermits } from '@capconnect/queue';
+import type { RequestPermits, RequestRecords } from '@capconnect/queue';
 import type { Logger, Metrics } from '@capconnect/telemetry';
 import { Batcher } from './batcher.js';
 import { internalError, logBatch, type BatchSettings, type Dispatcher } from './dispatchers.js';
@@ -17,31 +17,19 @@ import { internalError, logBatch, type BatchSettings, type Dispatcher } from './
  * bisection halves, splits, the retry after a token refresh) spends a permit of its own.
  */
 
-/** One accepted request, kept for the asynchronous diagnostics (`requestStatus:retrieve`). */
-export interface RequestRecordInput {
-  requestId: string;
-  provider: 'google';
-  eventIds: string[];
-  sentAtMs: number;
-  validateOnly: boolean;
-  warnings: Record<string, number>;
-}
-
-/** Where accepted requests are recorded (the diagnostics poller reads them). */
-export interface RequestRecords {
-  save(record: RequestRecordInput): Promise<void>;
-}
-
 export interface DataManagerDelivery {
   client: DataManagerClient;
   /** `GOOGLE_BATCH_MAX` (≤ 2,000). */
   batchMax: number;
-  /** `GOOGLE_VALIDATE_ONLY`: nothing is recorded, so no request record either. */
+  /** `GOOGLE_VALIDATE_ONLY`: Google records nothing; the request record says so and is never polled. */
   validateOnly: boolean;
-  /** The pool-wide request quota; the client must be built with the same one. Default: none. */
+  /**
+   * The pool-wide request quota (`quotas.write` of google-diagnostics.ts); the client must be built
+   * with the same one, so a batch that waited for its permit does not take a second. Default: none.
+   */
   permits?: RequestPermits | undefined;
-  /** Request records for the diagnostics. Default: none. */
-  records?: RequestRecords | undefined;
+  /** Request records for the diagnostics poller (`records` of google-diagnostics.ts). Default: none. */
+  records?: Pick<RequestRecords, 'save'> | undefined;
 }
 
 /** Destinations per request (docs/platforms.md#dm-limits): one per conversion action. */
@@ -63,10 +51,11 @@ export function createDataManagerDispatcher(
     const { results, accepted } = await client.ingest(rows.map((row) => row.built), { permitsHeld: info.gated ? 1 : 0 });
     for (const request of accepted) {
       for (const [reason, count] of Object.entries(request.warnings)) metrics.recordFieldWarnings('google', reason, count);
-      if (delivery.validateOnly || records === undefined) continue;
+      if (records === undefined) continue;
       const eventIds = request.indices.map((index) => (rows[index] as Row).eventId);
       try {
-        await records.save({ requestId: request.requestId, provider: 'google', eventIds, sentAtMs: nowMs(), validateOnly: false, warnings: request.warnings });
+        // A validateOnly request is recorded too (its status then says so) but never polled: Google keeps none.
+        await records.save({ requestId: request.requestId, provider: 'google', eventIds, sentAtMs: nowMs(), validateOnly: delivery.validateOnly, warnings: request.warnings });
       } catch (error) {
         // The events were delivered; only their later diagnostics are lost. Never fail them for it.
         logger.warn({ ...fields, errorName: error instanceof Error ? error.name : typeof error, events: eventIds.length }, 'request record not saved');

@@ -1,10 +1,9 @@
 import { parseIngestItem, prepareEvent, type DataManagerPreparedEvent } from '@capconnect/core';
-import { parseFailure, readEventStatus } from '@capconnect/queue';
+import { parseFailure, readEventStatus, type RequestRecordInput } from '@capconnect/queue';
 import { SANDBOX_DEFAULTS } from '@capconnect/sandbox';
 import { CANARIES, CANARY_SEARCH, dumpRedis, findCanaries, testRedisUrl } from '@capconnect/testkit';
 import type { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RequestRecordInput } from './data-manager-dispatcher.js';
 import { dataManagerEvent, googleEvent, nowS, sha, startHarness, type Harness } from './test/harness.js';
 
 /**

@@ -5,8 +5,7 @@ import {
 import {
   DataManagerClient, GoogleClient, HttpClient, MetaClient, TokenProvider, createDataManagerTokenSource, type TokenSource,
 } from '@capconnect/providers';
-import { Producer, createRedisConnection, type RedisConnection, type RequestPermits } from '@capconnect/queue';
-import type { RequestRecords } from '../data-manager-dispatcher.js';
+import { Producer, createRedisConnection, type RedisConnection, type RequestPermits, type RequestRecords } from '@capconnect/queue';
 import { SANDBOX_DEFAULTS, startSandbox, type Sandbox } from '@capconnect/sandbox';
 import { createLogger, createMetrics, memoryDestination, statusClass, type Metrics } from '@capconnect/telemetry';
 import { freshPrefix, testRedisUrl } from '@capconnect/testkit';
@@ -82,7 +81,7 @@ export interface HarnessOptions {
   googleBatchMax?: number;
   /** `data-manager`: the Google queue is delivered through the Data Manager fake. Default `ads-api`. */
   googleApi?: 'data-manager' | 'ads-api';
-  dataManager?: { permits?: RequestPermits; records?: RequestRecords; validateOnly?: boolean; maxRequestBytes?: number };
+  dataManager?: { permits?: RequestPermits; records?: Pick<RequestRecords, 'save'>; validateOnly?: boolean; maxRequestBytes?: number };
 }
 
 /** Producer → Redis (fresh prefix) → createWorkers → sandbox, all in this process. */
