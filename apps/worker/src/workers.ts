@@ -6,6 +6,7 @@ import {
 } from '@capconnect/queue';
 import type { Logger, Metrics } from '@capconnect/telemetry';
 import { Queue, Worker, type Job } from 'bullmq';
+import { createDataManagerDispatcher, type DataManagerDelivery } from './data-manager-dispatcher.js';
 import { createGoogleDispatcher, createMetaDispatcher, type Dispatcher } from './dispatchers.js';
 import { ProviderBlock, RetryableError, settle, settleSent, type SettleContext } from './settle.js';
 import { startQueueDepthCollector } from './queue-depth.js';
@@ -22,12 +23,16 @@ export interface WorkerDeps {
   retry: BackoffPolicy;
   /** Jobs each worker holds at once (`WORKER_CONCURRENCY`); must be ≥ the batch size to fill a batch. */
   concurrency: number;
+  /** Google jobs a worker holds at once (`GOOGLE_WORKER_CONCURRENCY`, default `GOOGLE_BATCH_MAX`). Default `concurrency`. */
+  googleConcurrency?: number;
   /** How long a batch waits to fill, in ms (`BATCH_LINGER_MS`). */
   batchLingerMs: number;
   /** Meta delivery; omitted when Meta is disabled (no worker is started for its queue). */
   meta?: { client: MetaClient; batchMax: number };
-  /** Google delivery; omitted when Google is disabled. */
+  /** Google delivery through the Google Ads API (`GOOGLE_API=ads-api`); omitted when Google is disabled or on Data Manager. */
   google?: { client: GoogleClient; batchMax: number; customerId: string; timeZone: string };
+  /** Google delivery through the Data Manager API (`GOOGLE_API=data-manager`); wins over `google` when both are given. */
+  dataManager?: DataManagerDelivery;
   /** BullMQ lock duration, in ms. Default 30000 (renewed every half of it while a job is held). */
   lockDurationMs?: number;
   /** How often BullMQ looks for jobs of dead workers, in ms. Default 30000. */
@@ -94,19 +99,23 @@ export function createWorkers(deps: WorkerDeps): Workers {
   const prefix = deps.prefix ?? QUEUE_PREFIX;
   const nowMs = deps.nowMs ?? Date.now;
   const block = new ProviderBlock(deps.metrics);
-  // Jobs inside each provider's processor: a worker holding `concurrency` of them fetches no more.
+  // Jobs inside each provider's processor: a worker holding its concurrency of them fetches no more.
   const held: Record<Provider, number> = { meta: 0, google: 0 };
+  // Google has its own: a 2,000-event request needs a worker that may hold 2,000 jobs (docs/decisions.md#per-provider-worker-concurrency).
+  const concurrency: Record<Provider, number> = { meta: deps.concurrency, google: deps.googleConcurrency ?? deps.concurrency };
   const sources: Record<Provider, SourceState> = { meta: newSourceState(), google: newSourceState() };
   // A draining backlog may hold a batch up to 10 lingers so it leaves full (Batcher); live traffic keeps the plain linger.
   const settings = (provider: Provider) => ({
     lingerMs: deps.batchLingerMs,
     maxLingerMs: BACKLOG_LINGER_FACTOR * deps.batchLingerMs,
-    canGrow: () => held[provider] < deps.concurrency,
+    canGrow: () => held[provider] < concurrency[provider],
     backlog: () => !sources[provider].dry,
   });
   const dispatchers: Dispatcher[] = [];
   if (deps.meta) dispatchers.push(createMetaDispatcher(deps.meta.client, { ...settings('meta'), maxSize: deps.meta.batchMax }, deps.logger));
-  if (deps.google) {
+  if (deps.dataManager) {
+    dispatchers.push(createDataManagerDispatcher(deps.dataManager, { ...settings('google'), maxSize: deps.dataManager.batchMax }, deps.logger, deps.metrics, nowMs));
+  } else if (deps.google) {
     const { client, customerId, timeZone, batchMax } = deps.google;
     dispatchers.push(createGoogleDispatcher(client, { customerId, timeZone }, { ...settings('google'), maxSize: batchMax }, deps.logger));
   }
@@ -160,7 +169,7 @@ export function createWorkers(deps: WorkerDeps): Workers {
     const worker = new Worker<unknown, DeliveryOutcome>(QUEUE_NAMES[provider], processor, {
       connection: deps.connection,
       prefix,
-      concurrency: deps.concurrency,
+      concurrency: concurrency[provider],
       lockDuration: deps.lockDurationMs ?? 30_000,
       stalledInterval: deps.stalledIntervalMs ?? 30_000,
       // A worker's death stalls every job it held, nearly all of them innocent; with 3 the reliability

@@ -7,7 +7,10 @@ import { z } from 'zod';
  */
 
 export type Service = 'api' | 'worker' | 'cli';
-export type GoogleMode = 'click' | 'enhancement';
+/** `GOOGLE_CONVERSION_ACTIONS` modes: `click`, `leads`, `web` (Data Manager) and `enhancement` (Google Ads API only). */
+export type GoogleMode = 'click' | 'leads' | 'web' | 'enhancement';
+export type GoogleApi = 'data-manager' | 'ads-api';
+const GOOGLE_MODES: ReadonlySet<string> = new Set(['click', 'leads', 'web', 'enhancement']);
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface RetryPolicy {
@@ -35,22 +38,56 @@ export type GoogleAuth =
   | { kind: 'static'; accessToken: string }
   | { kind: 'refresh'; clientId: string; clientSecret: string; refreshToken: string; tokenUri: string };
 
+/** Credentials for the Data Manager path, in the order they are looked for (docs/platforms.md#dm-auth). */
+export type DataManagerCredentialsConfig =
+  /** `GOOGLE_OAUTH_ACCESS_TOKEN`: a fixed token (tests). */
+  | { kind: 'static'; accessToken: string }
+  /** `GOOGLE_OAUTH_CLIENT_ID/SECRET/REFRESH_TOKEN` (+ `GOOGLE_OAUTH_TOKEN_URI`). */
+  | { kind: 'refresh-token'; clientId: string; clientSecret: string; refreshToken: string; tokenUrl?: string }
+  /** `GOOGLE_APPLICATION_CREDENTIALS`: a service account key or authorized-user file. */
+  | { kind: 'key-file'; keyFile: string; tokenUrl?: string }
+  /** Nothing set: application default credentials (workload identity on GKE, gcloud's login). */
+  | { kind: 'adc'; tokenUrl?: string };
+
+export interface DataManagerConfig {
+  /** `DATA_MANAGER_API_BASE_URL`, default `https://datamanager.googleapis.com`. */
+  apiBaseUrl: string;
+  /** `GOOGLE_DM_MAX_REQUEST_BYTES`: request body budget, default 8388608 (docs/platforms.md#dm-limits). */
+  maxRequestBytes: number;
+  credentials: DataManagerCredentialsConfig;
+}
+
 export interface GoogleConfig {
   enabled: boolean;
+  /** `GOOGLE_API`: which Google API delivers conversions. */
+  api: GoogleApi;
+  /**
+   * How `api` was decided: `explicit` (GOOGLE_API set), `default` (a new configuration), or
+   * `legacy` (unset, and a developer token or an enhancement action marks an existing Google Ads API setup).
+   */
+  apiChoice: 'explicit' | 'default' | 'legacy';
+  dataManager: DataManagerConfig;
+  /** `GOOGLE_REQUESTS_PER_MINUTE`: requests the whole worker pool sends per minute, default 250 (Google allows 300 per Cloud project). */
+  requestsPerMinute: number;
+  /** `GOOGLE_REQUESTS_PER_DAY`: requests per day for the pool, default 90000 (Google allows 100,000). */
+  requestsPerDay: number;
+  /** `GOOGLE_WORKER_CONCURRENCY`: Google jobs one worker holds at once, default `GOOGLE_BATCH_MAX`. */
+  workerConcurrency: number;
   /** Digits only. */
   customerId: string;
   /** Event name → conversion action and upload mode (`GOOGLE_CONVERSION_ACTIONS`). */
   conversionActions: ReadonlyMap<string, { id: string; mode: GoogleMode }>;
   /** Used for event names missing from the map (`GOOGLE_CONVERSION_ACTION_ID`, click mode). */
   fallbackAction?: { id: string; mode: GoogleMode };
-  developerToken: string;
+  /** `GOOGLE_DEVELOPER_TOKEN`, Google Ads API only and optional: sent only when set (retired by Google on 2026-09-09). */
+  developerToken?: string;
   auth: GoogleAuth;
   loginCustomerId?: string;
-  /** Google Ads API major version, default `v24` (docs/platforms.md#google-ads-status-in-2026: v22 and older are sunset). */
+  /** Google Ads API major version, default `v26` (docs/platforms.md#google-ads-status-in-2026: v22 and older are sunset). */
   apiVersion: string;
   validateOnly: boolean;
   apiBaseUrl: string;
-  /** Rows per request, default 2000 (Google's cap, docs/platforms.md#google-request-limits). */
+  /** Events per request, default 2000 (both APIs' cap, docs/platforms.md#google-request-limits). */
   batchMax: number;
   /** IANA time zone of the Ads account, for `conversionDateTime` (default `UTC`). */
   timeZone: string;
@@ -93,6 +130,8 @@ export interface Config {
   failedRetentionS: number;
   meta: MetaConfig;
   google: GoogleConfig;
+  /** Fixed texts to log once at boot (e.g. how to leave the Google Ads API); never values. */
+  notices: string[];
   /** Largest request body the worker sends, per provider (`META_MAX_REQUEST_BYTES`, `GOOGLE_ADS_MAX_REQUEST_BYTES`). */
   providerRequestBytes: { meta: number; googleAds: number };
   // --- exposure and abuse limits ---
@@ -208,9 +247,16 @@ const envSchema = z.object({
   GOOGLE_OAUTH_CLIENT_ID: z.string().min(1).optional(),
   GOOGLE_OAUTH_CLIENT_SECRET: z.string().min(1).optional(),
   GOOGLE_OAUTH_REFRESH_TOKEN: z.string().min(1).optional(),
-  GOOGLE_OAUTH_TOKEN_URI: httpUrl.default('https://oauth2.googleapis.com/token'),
+  GOOGLE_OAUTH_TOKEN_URI: httpUrl.optional(),
+  GOOGLE_APPLICATION_CREDENTIALS: z.string().min(1).optional(),
   GOOGLE_LOGIN_CUSTOMER_ID: digits.optional(),
-  GOOGLE_API_VERSION: z.string().regex(/^v\d+$/).default('v24'),
+  GOOGLE_API: z.enum(['data-manager', 'ads-api']).optional(),
+  DATA_MANAGER_API_BASE_URL: httpUrl.default('https://datamanager.googleapis.com'),
+  GOOGLE_DM_MAX_REQUEST_BYTES: int(65_536, 64 * 1024 * 1024).default(8 * 1024 * 1024),
+  GOOGLE_REQUESTS_PER_MINUTE: int(1, 100_000).default(250),
+  GOOGLE_REQUESTS_PER_DAY: int(1, 100_000_000).default(90_000),
+  GOOGLE_WORKER_CONCURRENCY: int(1, 100_000).optional(),
+  GOOGLE_API_VERSION: z.string().regex(/^v\d+$/).default('v26'),
   GOOGLE_VALIDATE_ONLY: bool.default(false),
   GOOGLE_ADS_API_BASE_URL: httpUrl.default('https://googleads.googleapis.com'),
   GOOGLE_BATCH_MAX: int(1, 2000).default(2000),
@@ -232,13 +278,13 @@ const envSchema = z.object({
 
 type Env = z.infer<typeof envSchema>;
 
-/** Parses `GOOGLE_CONVERSION_ACTIONS="Purchase=123:click,Lead=456:enhancement"`. */
+/** Parses `GOOGLE_CONVERSION_ACTIONS="Purchase=123:click,Lead=456:leads,Order=789:web"`. */
 export function parseConversionActions(text: string, problems: string[]): Map<string, { id: string; mode: GoogleMode }> {
   const actions = new Map<string, { id: string; mode: GoogleMode }>();
   for (const [position, entry] of text.split(',').map((part) => part.trim()).filter(Boolean).entries()) {
-    const match = /^([^=]+)=(\d+)(?::(click|enhancement))?$/.exec(entry);
-    if (!match?.[1] || !match[2]) {
-      problems.push(`GOOGLE_CONVERSION_ACTIONS entry #${position + 1} must look like EventName=123456:click or EventName=123456:enhancement`);
+    const match = /^([^=]+)=(\d+)(?::([a-z]+))?$/.exec(entry);
+    if (!match?.[1] || !match[2] || (match[3] !== undefined && !GOOGLE_MODES.has(match[3]))) {
+      problems.push(`GOOGLE_CONVERSION_ACTIONS entry #${position + 1} must look like EventName=123456:<mode>, mode one of click, leads, web, enhancement`);
       continue;
     }
     actions.set(match[1].trim(), { id: match[2], mode: (match[3] as GoogleMode | undefined) ?? 'click' });
@@ -328,21 +374,33 @@ function buildConfig(env: Env, options: LoadOptions): Config {
   const googleEnabled = env.GOOGLE_ENABLED ?? (env.GOOGLE_CUSTOMER_ID !== undefined || env.GOOGLE_DEVELOPER_TOKEN !== undefined);
   const conversionActions = parseConversionActions(env.GOOGLE_CONVERSION_ACTIONS ?? '', problems);
   const fallbackAction = env.GOOGLE_CONVERSION_ACTION_ID === undefined ? undefined : { id: env.GOOGLE_CONVERSION_ACTION_ID, mode: 'click' as const };
+  const { api, apiChoice } = chooseGoogleApi(env, conversionActions);
+  const notices: string[] = [];
+  if (googleEnabled && apiChoice === 'legacy') notices.push(LEGACY_GOOGLE_NOTICE);
+  const modes = new Set([...conversionActions.values()].map((action) => action.mode));
+  if (api === 'data-manager' && modes.has('enhancement')) {
+    problems.push('GOOGLE_CONVERSION_ACTIONS: the enhancement mode exists only with GOOGLE_API=ads-api; with data-manager use leads (enhanced conversions for leads) or web (tag conversions with a transaction id), or set GOOGLE_API=ads-api');
+  }
+  if (api === 'ads-api' && (modes.has('leads') || modes.has('web'))) {
+    problems.push('GOOGLE_CONVERSION_ACTIONS: the leads and web modes need GOOGLE_API=data-manager');
+  }
   const refreshParts = [env.GOOGLE_OAUTH_CLIENT_ID, env.GOOGLE_OAUTH_CLIENT_SECRET, env.GOOGLE_OAUTH_REFRESH_TOKEN];
+  const hasRefresh = refreshParts.some((part) => part !== undefined);
+  if (hasRefresh && refreshParts.some((part) => part === undefined) && googleEnabled) {
+    problems.push('GOOGLE_OAUTH_CLIENT_ID, GOOGLE_OAUTH_CLIENT_SECRET, GOOGLE_OAUTH_REFRESH_TOKEN: set all three for the refresh-token flow');
+  }
+  const tokenUri = env.GOOGLE_OAUTH_TOKEN_URI ?? 'https://oauth2.googleapis.com/token';
   let auth: GoogleAuth = { kind: 'static', accessToken: env.GOOGLE_OAUTH_ACCESS_TOKEN ?? '' };
-  if (refreshParts.some((part) => part !== undefined)) {
-    if (refreshParts.some((part) => part === undefined) && googleEnabled) {
-      problems.push('GOOGLE_OAUTH_CLIENT_ID, GOOGLE_OAUTH_CLIENT_SECRET, GOOGLE_OAUTH_REFRESH_TOKEN: set all three for the refresh-token flow');
-    }
+  if (hasRefresh) {
     auth = {
       kind: 'refresh',
       clientId: env.GOOGLE_OAUTH_CLIENT_ID ?? '',
       clientSecret: env.GOOGLE_OAUTH_CLIENT_SECRET ?? '',
       refreshToken: env.GOOGLE_OAUTH_REFRESH_TOKEN ?? '',
-      tokenUri: env.GOOGLE_OAUTH_TOKEN_URI,
+      tokenUri,
     };
-  } else if (googleEnabled && env.GOOGLE_OAUTH_ACCESS_TOKEN === undefined) {
-    problems.push('GOOGLE_OAUTH_ACCESS_TOKEN: is required when Google is enabled, unless GOOGLE_OAUTH_CLIENT_ID/SECRET/REFRESH_TOKEN are set');
+  } else if (googleEnabled && api === 'ads-api' && env.GOOGLE_OAUTH_ACCESS_TOKEN === undefined) {
+    problems.push('GOOGLE_OAUTH_ACCESS_TOKEN: is required with GOOGLE_API=ads-api, unless GOOGLE_OAUTH_CLIENT_ID/SECRET/REFRESH_TOKEN are set');
   }
   if (googleEnabled && conversionActions.size === 0 && fallbackAction === undefined) {
     problems.push('GOOGLE_CONVERSION_ACTIONS or GOOGLE_CONVERSION_ACTION_ID: at least one conversion action is required when Google is enabled');
@@ -350,15 +408,25 @@ function buildConfig(env: Env, options: LoadOptions): Config {
   if (!isTimeZone(env.GOOGLE_TIME_ZONE)) problems.push('GOOGLE_TIME_ZONE: is not an IANA time zone');
   const google: GoogleConfig = {
     enabled: googleEnabled,
+    api,
+    apiChoice,
     customerId: googleEnabled ? required('GOOGLE_CUSTOMER_ID', env.GOOGLE_CUSTOMER_ID, 'when Google is enabled') : env.GOOGLE_CUSTOMER_ID ?? '',
     conversionActions,
-    developerToken: googleEnabled ? required('GOOGLE_DEVELOPER_TOKEN', env.GOOGLE_DEVELOPER_TOKEN, 'when Google is enabled') : env.GOOGLE_DEVELOPER_TOKEN ?? '',
     auth,
+    dataManager: {
+      apiBaseUrl: env.DATA_MANAGER_API_BASE_URL,
+      maxRequestBytes: env.GOOGLE_DM_MAX_REQUEST_BYTES,
+      credentials: dataManagerCredentials(env),
+    },
+    requestsPerMinute: env.GOOGLE_REQUESTS_PER_MINUTE,
+    requestsPerDay: env.GOOGLE_REQUESTS_PER_DAY,
+    workerConcurrency: env.GOOGLE_WORKER_CONCURRENCY ?? env.GOOGLE_BATCH_MAX,
     apiVersion: env.GOOGLE_API_VERSION,
     validateOnly: env.GOOGLE_VALIDATE_ONLY,
     apiBaseUrl: env.GOOGLE_ADS_API_BASE_URL,
     batchMax: env.GOOGLE_BATCH_MAX,
     timeZone: env.GOOGLE_TIME_ZONE,
+    ...(env.GOOGLE_DEVELOPER_TOKEN !== undefined && { developerToken: env.GOOGLE_DEVELOPER_TOKEN }),
     diagnosticsDelayMs: env.GOOGLE_DIAGNOSTICS_DELAY_S * 1000,
     ...(fallbackAction && { fallbackAction }),
     ...(env.GOOGLE_LOGIN_CUSTOMER_ID !== undefined && { loginCustomerId: env.GOOGLE_LOGIN_CUSTOMER_ID }),
@@ -388,6 +456,7 @@ function buildConfig(env: Env, options: LoadOptions): Config {
     failedRetentionS: env.FAILED_RETENTION_S,
     meta,
     google,
+    notices,
     providerRequestBytes: { meta: env.META_MAX_REQUEST_BYTES, googleAds: env.GOOGLE_ADS_MAX_REQUEST_BYTES },
     metricsHost: env.METRICS_HOST,
     httpServer: {
@@ -400,6 +469,37 @@ function buildConfig(env: Env, options: LoadOptions): Config {
     webhookSigningAcceptV1: env.WEBHOOK_SIGNING_ACCEPT_V1,
     ...(env.WEBHOOK_SIGNING_SECRET !== undefined && { webhookSigningSecret: env.WEBHOOK_SIGNING_SECRET }),
   };
+}
+
+/** Logged once at boot by every service while an existing Google Ads API setup is kept on that path. */
+export const LEGACY_GOOGLE_NOTICE = 'Google: staying on the Google Ads API because GOOGLE_API is unset and GOOGLE_DEVELOPER_TOKEN or an '
+  + 'enhancement action is configured. The Google Ads API no longer takes new conversion-import adopters; to move to the Data Manager '
+  + 'API set GOOGLE_API=data-manager, replace enhancement actions with leads or web, and give the credentials the '
+  + 'https://www.googleapis.com/auth/datamanager scope (README: "Moving from the Google Ads API"). Set GOOGLE_API=ads-api to silence this.';
+
+/**
+ * `GOOGLE_API` when set; otherwise the Data Manager API for a new configuration, and the Google Ads
+ * API for one that is clearly an existing Ads setup (a developer token, or an enhancement action,
+ * which the Data Manager path cannot take), so an upgrade never switches APIs silently.
+ * docs/decisions.md#google-api-selection
+ */
+function chooseGoogleApi(env: Env, actions: ReadonlyMap<string, { mode: GoogleMode }>): Pick<GoogleConfig, 'api' | 'apiChoice'> {
+  if (env.GOOGLE_API !== undefined) return { api: env.GOOGLE_API, apiChoice: 'explicit' };
+  const enhancement = [...actions.values()].some((action) => action.mode === 'enhancement');
+  if (env.GOOGLE_DEVELOPER_TOKEN !== undefined || enhancement) return { api: 'ads-api', apiChoice: 'legacy' };
+  return { api: 'data-manager', apiChoice: 'default' };
+}
+
+/** Data Manager credentials: a static token, else the refresh-token trio, else a key file, else ADC. */
+function dataManagerCredentials(env: Env): DataManagerCredentialsConfig {
+  const tokenUrl = env.GOOGLE_OAUTH_TOKEN_URI;
+  const withTokenUrl = tokenUrl === undefined ? {} : { tokenUrl };
+  if (env.GOOGLE_OAUTH_ACCESS_TOKEN !== undefined) return { kind: 'static', accessToken: env.GOOGLE_OAUTH_ACCESS_TOKEN };
+  if (env.GOOGLE_OAUTH_CLIENT_ID !== undefined && env.GOOGLE_OAUTH_CLIENT_SECRET !== undefined && env.GOOGLE_OAUTH_REFRESH_TOKEN !== undefined) {
+    return { kind: 'refresh-token', clientId: env.GOOGLE_OAUTH_CLIENT_ID, clientSecret: env.GOOGLE_OAUTH_CLIENT_SECRET, refreshToken: env.GOOGLE_OAUTH_REFRESH_TOKEN, ...withTokenUrl };
+  }
+  if (env.GOOGLE_APPLICATION_CREDENTIALS !== undefined) return { kind: 'key-file', keyFile: env.GOOGLE_APPLICATION_CREDENTIALS, ...withTokenUrl };
+  return { kind: 'adc', ...withTokenUrl };
 }
 
 function isTimeZone(zone: string): boolean {

@@ -81,6 +81,7 @@ function statusOf(queue: Queue, job: StatusFields, target: DeliveryTarget, state
         httpStatus: outcome.httpStatus,
         finishedAt: outcome.sentAt,
         ...(outcome.reference !== undefined && { reference: outcome.reference }),
+        ...(outcome.warnings !== undefined && outcome.warnings.length > 0 && { warnings: outcome.warnings }),
       };
     }
     case 'failed': {

@@ -19,18 +19,22 @@ export type SandboxProvider = 'meta' | 'google' | 'oauth' | 'datamanager';
  * - `refuse-event` (Data Manager): 400 INVALID_ARGUMENT blaming `events[eventIndex]` (default 0) of the request.
  * - `payload-too-large` (Data Manager): 413 from the front end, whatever the size.
  * - Data Manager `account-terms`: 400 TERMS_AND_CONDITIONS_NOT_SIGNED; `token-expired`/`token-revoked`: 401 UNAUTHENTICATED.
+ * - `not-allowlisted` (Google Ads): 403 with `notAllowlistedError: CUSTOMER_NOT_ALLOWLISTED_FOR_THIS_FEATURE`, what
+ *   the Google Ads API answers new adopters of conversion imports since 2026-06-15.
+ * - `field-warning` (Data Manager): the request succeeds with a `fieldWarnings` entry
+ *   (`WARNING_REASON_INVALID_NUMBER_FORMAT`) on `events[eventIndex]` (default 0).
  */
 export type FaultKind =
   | 'http-500' | 'http-503' | 'http-429' | 'meta-transient' | 'resource-exhausted'
   | 'too-recent-conversion-action' | 'too-recent-event' | 'delay' | 'drop' | 'hang'
   | 'token-expired' | 'token-revoked' | 'account-terms' | 'account-terms-rows' | 'permission-denied'
-  | 'refuse-event' | 'payload-too-large';
+  | 'refuse-event' | 'payload-too-large' | 'not-allowlisted' | 'field-warning';
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   'http-500', 'http-503', 'http-429', 'meta-transient', 'resource-exhausted',
   'too-recent-conversion-action', 'too-recent-event', 'delay', 'drop', 'hang',
   'token-expired', 'token-revoked', 'account-terms', 'account-terms-rows', 'permission-denied',
-  'refuse-event', 'payload-too-large',
+  'refuse-event', 'payload-too-large', 'not-allowlisted', 'field-warning',
 ];
 
 const PROVIDER_KINDS: Record<SandboxProvider, ReadonlySet<FaultKind>> = {
@@ -38,11 +42,11 @@ const PROVIDER_KINDS: Record<SandboxProvider, ReadonlySet<FaultKind>> = {
     'token-expired', 'token-revoked', 'permission-denied']),
   google: new Set<FaultKind>(['http-500', 'http-503', 'http-429', 'resource-exhausted',
     'too-recent-conversion-action', 'too-recent-event', 'delay', 'drop', 'hang', 'token-expired',
-    'token-revoked', 'account-terms', 'account-terms-rows', 'permission-denied']),
+    'token-revoked', 'account-terms', 'account-terms-rows', 'permission-denied', 'not-allowlisted']),
   oauth: new Set<FaultKind>(['http-500', 'http-503', 'http-429', 'delay', 'drop', 'hang', 'token-expired',
     'token-revoked']),
   datamanager: new Set<FaultKind>(['http-500', 'http-503', 'http-429', 'resource-exhausted', 'delay', 'drop', 'hang',
-    'token-expired', 'token-revoked', 'account-terms', 'permission-denied', 'refuse-event', 'payload-too-large']),
+    'token-expired', 'token-revoked', 'account-terms', 'permission-denied', 'refuse-event', 'payload-too-large', 'field-warning']),
 };
 
 export const META_TRANSIENT_CODES = [1, 2, 4, 17, 613] as const;

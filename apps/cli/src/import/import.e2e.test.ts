@@ -52,7 +52,8 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
 function metaIds(): string[] { return (stack.sandbox?.control.metaEvents() ?? []).map((entry) => String(entry.event['event_id'])); }
-function googleCount(): number { return stack.sandbox?.control.googleRows().length ?? 0; }
+/** Conversions the Data Manager fake accepted (the stack's default Google path); restatements are re-sends. */
+function googleCount(): number { return (stack.sandbox?.control.dataManagerEvents() ?? []).filter((entry) => !entry.restatement).length; }
 
 async function waitForDelivery(meta: number, google: number): Promise<void> {
   await expect.poll(() => metaIds().length, { timeout: 30_000, interval: 200 }).toBe(meta);

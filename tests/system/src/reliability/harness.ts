@@ -118,21 +118,67 @@ function eventIdOf(item: Record<string, unknown>): string {
   return String((item['event'] as { eventId?: unknown } | undefined)?.eventId);
 }
 
+export type GoogleApiUnderTest = 'data-manager' | 'ads-api';
+
+/**
+ * The Google APIs a scenario runs with: `RELIABILITY_GOOGLE_APIS` (comma-separated), else the
+ * scenario's own default. The Data Manager path is the default for new configurations, so every
+ * scenario runs on it; the Google Ads API path is kept where Google-specific faults are exercised.
+ */
+export function googleApisUnderTest(fallback: readonly GoogleApiUnderTest[] = ['data-manager']): GoogleApiUnderTest[] {
+  const listed = (process.env['RELIABILITY_GOOGLE_APIS'] ?? '').split(',').map((api) => api.trim()).filter((api): api is GoogleApiUnderTest => api === 'data-manager' || api === 'ads-api');
+  return listed.length > 0 ? listed : [...fallback];
+}
+
+/** What the Google fake of the API under test received, in one shape for both. */
+export interface GoogleView {
+  api: GoogleApiUnderTest;
+  /** The sandbox fault provider name of that fake. */
+  faultProvider: 'google' | 'datamanager';
+  stats(): { requests: number; accepted: number; deduplicated: number; rejected: number; unrecorded: number; faulted: number; largestBatch: number };
+  /** The order id of every accepted (not re-sent) conversion. */
+  acceptedIds(): string[];
+}
+
+function googleView(sandbox: SandboxControl, api: GoogleApiUnderTest): GoogleView {
+  if (api === 'ads-api') {
+    return {
+      api, faultProvider: 'google',
+      stats: () => sandbox.stats('google'),
+      acceptedIds: () => sandbox.googleRows().map((entry) => String(entry.row['orderId'])),
+    };
+  }
+  return {
+    api, faultProvider: 'datamanager',
+    stats: () => {
+      const dm = sandbox.dataManagerStats();
+      // A re-sent event with the same transaction id is a restatement: Google's dedup on this path.
+      return { requests: dm.requests, accepted: dm.accepted, deduplicated: dm.restatements, rejected: dm.invalid, unrecorded: dm.unrecorded, faulted: dm.faulted, largestBatch: dm.largestBatch };
+    },
+    acceptedIds: () => sandbox.dataManagerEvents().filter((entry) => !entry.restatement).map((entry) => String(entry.event['transactionId'])),
+  };
+}
+
 export interface ReliabilityStack {
   redis: PrivateRedis;
   stack: Stack;
   sandbox: SandboxControl;
+  /** The Google fake of the API this stack delivers through. */
+  google: GoogleView;
   client: ApiClient;
   /** Stops the stack and the private Redis, removes its data; safe to call twice. */
   dispose(): Promise<void>;
 }
 
 /** A private Redis plus the whole stack on it. Each scenario gets its own; the shared Redis is never touched. */
-export async function startReliabilityStack(options: { workers: number; env?: Record<string, string>; redis?: PrivateRedisOptions }): Promise<ReliabilityStack> {
+export async function startReliabilityStack(options: {
+  workers: number; env?: Record<string, string>; redis?: PrivateRedisOptions; googleApi?: GoogleApiUnderTest;
+}): Promise<ReliabilityStack> {
+  const googleApi = options.googleApi ?? 'data-manager';
   const redis = await startPrivateRedis(options.redis ?? {});
   let stack: Stack;
   try {
-    stack = await startStack({ redisUrl: redis.url, workers: options.workers, env: {
+    stack = await startStack({ redisUrl: redis.url, workers: options.workers, googleApi, env: {
       SHUTDOWN_TIMEOUT_MS: '5000',
       // A killed worker's jobs are taken over within seconds instead of the production 30 s.
       WORKER_LOCK_DURATION_MS: '5000',
@@ -147,7 +193,7 @@ export async function startReliabilityStack(options: { workers: number; env?: Re
   if (!sandbox) throw new Error('the reliability suite needs the sandbox');
   let disposed = false;
   return {
-    redis, stack, sandbox,
+    redis, stack, sandbox, google: googleView(sandbox, googleApi),
     client: new ApiClient(stack.apiUrl, stack.webhookSecret),
     async dispose() {
       if (disposed) return;
@@ -181,7 +227,7 @@ export async function queueCounts(redisUrl: string): Promise<Record<'meta' | 'go
 export async function waitForDelivery(r: ReliabilityStack, timeoutMs: number): Promise<number> {
   const expected = r.client.acknowledged.size;
   return waitUntil(`delivery of ${expected} acknowledged events to both providers`, async () => {
-    if (r.sandbox.stats('meta').accepted < expected || r.sandbox.stats('google').accepted < expected) return false;
+    if (r.sandbox.stats('meta').accepted < expected || r.google.stats().accepted < expected) return false;
     const counts = await queueCounts(r.redis.url);
     return (['meta', 'google'] as const).every((q) => counts[q]['waiting'] === 0 && counts[q]['active'] === 0 && counts[q]['delayed'] === 0);
   }, timeoutMs, 500);
@@ -194,7 +240,7 @@ export async function waitForDelivery(r: ReliabilityStack, timeoutMs: number): P
 export async function expectExactlyOnce(r: ReliabilityStack): Promise<{ metaDeduplicated: number; googleDeduplicated: number }> {
   const { acknowledged, posted } = r.client;
   const metaIds = r.sandbox.metaEvents().map((entry) => String(entry.event['event_id']));
-  const googleIds = r.sandbox.googleRows().map((entry) => String(entry.row['orderId']));
+  const googleIds = r.google.acceptedIds();
   for (const [provider, ids] of [['meta', metaIds], ['google', googleIds]] as const) {
     const accepted = new Set(ids);
     expect(ids.length, `${provider}: an event was accepted twice`).toBe(accepted.size);
@@ -202,14 +248,14 @@ export async function expectExactlyOnce(r: ReliabilityStack): Promise<{ metaDedu
     expect(lost.slice(0, 10), `${provider}: ${lost.length} acknowledged events never accepted`).toEqual([]);
     const unknown = [...accepted].filter((id) => !posted.has(id));
     expect(unknown.slice(0, 10), `${provider}: accepted events that were never posted`).toEqual([]);
-    const stats = r.sandbox.stats(provider);
+    const stats = provider === 'meta' ? r.sandbox.stats('meta') : r.google.stats();
     expect(stats.rejected, `${provider}: rows rejected by the provider`).toBe(0);
     expect(stats.unrecorded).toBe(0);
   }
   const counts = await queueCounts(r.redis.url);
   expect(counts.meta['failed']).toBe(0);
   expect(counts.google['failed']).toBe(0);
-  return { metaDeduplicated: r.sandbox.stats('meta').deduplicated, googleDeduplicated: r.sandbox.stats('google').deduplicated };
+  return { metaDeduplicated: r.sandbox.stats('meta').deduplicated, googleDeduplicated: r.google.stats().deduplicated };
 }
 
 /** A process's /metrics text ('' when it is not answering, e.g. killed). */
