@@ -26,7 +26,7 @@ export interface StackOptions {
   sandbox?: SandboxOptions | false;
   /**
    * Extra environment for the api and workers (overrides the stack's own settings).
-   * @defaultValue none
+   * @defaultValue `{}`
    */
   env?: Record<string, string>;
   /**
