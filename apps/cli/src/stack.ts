@@ -14,20 +14,35 @@ import { SANDBOX_DEFAULTS, freeLocalPort, startSandbox, type SandboxOptions } fr
 
 export interface StackOptions {
   redisUrl: string;
-  /** Worker processes to start (default 1). */
+  /**
+   * Worker processes to start, a count.
+   * @defaultValue 1
+   */
   workers?: number;
   /**
    * Sandbox options, or `false` to use the provider settings in `env` (real credentials).
-   * Default: a sandbox on a free port, with Meta and Google wired to it.
+   * @defaultValue a sandbox on a free port, with Meta and Google wired to it
    */
   sandbox?: SandboxOptions | false;
-  /** Extra environment for the api and workers (overrides the stack's own settings). */
+  /**
+   * Extra environment for the api and workers (overrides the stack's own settings).
+   * @defaultValue `{}`
+   */
   env?: Record<string, string>;
-  /** Which Google fake the sandbox wiring uses (`GOOGLE_API`). Default `data-manager`. */
+  /**
+   * Which Google fake the sandbox wiring uses (`GOOGLE_API`).
+   * @defaultValue `'data-manager'`
+   */
   googleApi?: 'data-manager' | 'ads-api';
-  /** Fixed api port (default: a free one). */
+  /**
+   * Fixed api TCP port.
+   * @defaultValue a free port
+   */
   apiPort?: number;
-  /** Where child processes' output goes: kept in memory (default), or inherited. */
+  /**
+   * Where child processes' output goes: kept in memory, or inherited.
+   * @defaultValue `'capture'`
+   */
   output?: 'capture' | 'inherit';
 }
 

@@ -26,7 +26,7 @@
  */
 
 export interface BatcherOptions<Item, Result> {
-  /** Items per batch at most (`META_BATCH_MAX`, `GOOGLE_BATCH_MAX`). */
+  /** Items per batch at most, in items (`META_BATCH_MAX`, `GOOGLE_BATCH_MAX`). */
   maxSize: number;
   /** How long the first item of a batch waits for company, in ms (`BATCH_LINGER_MS`). */
   lingerMs: number;
@@ -37,15 +37,24 @@ export interface BatcherOptions<Item, Result> {
   send: (items: Item[], info: { gated: boolean }) => Promise<Result[]>;
   /** The result every item of a batch gets when `send` throws. */
   onError: (error: unknown) => Result;
-  /** Longest wait of a batch while a backlog drains, in ms (default `lingerMs`: no extension). */
+  /**
+   * Longest wait of a batch while a backlog drains, in ms.
+   * @defaultValue `lingerMs` (no extension)
+   */
   maxLingerMs?: number;
-  /** False while the source cannot hand over more items until some finish. Default: always true. */
+  /**
+   * False while the source cannot hand over more items until some finish.
+   * @defaultValue always true
+   */
   canGrow?: () => boolean;
-  /** Awaited before a due batch leaves; the batch keeps filling while it waits. A rejection sends ungated. Default: none. */
+  /**
+   * Awaited before a due batch leaves; the batch keeps filling while it waits. A rejection sends ungated.
+   * @defaultValue none: a due batch leaves at once
+   */
   gate?: () => Promise<void>;
   /**
-   * True while the source is draining a backlog, asked when a linger ends. Default: the source has
-   * not called `noteDrained` since the open batch began.
+   * True while the source is draining a backlog, asked when a linger ends.
+   * @defaultValue true while the source has not called `noteDrained` since the open batch began
    */
   backlog?: () => boolean;
 }

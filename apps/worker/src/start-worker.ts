@@ -10,11 +10,20 @@ import { createGoogleDataManagerSupport, usesDataManager, type GoogleDataManager
 import { createWorkers, type WorkerDeps, type Workers } from './workers.js';
 
 export interface StartWorkerOptions {
-  /** BullMQ prefix (default `{capconnect}`); tests use a fresh one. */
+  /**
+   * BullMQ key prefix; tests use a fresh one.
+   * @defaultValue `'{capconnect}'` (`QUEUE_PREFIX`)
+   */
   prefix?: string;
-  /** Interface for the metrics server, `/healthz` and `/readyz` (default `METRICS_HOST`). */
+  /**
+   * Interface (host or IP) for the metrics server, `/healthz` and `/readyz`.
+   * @defaultValue `config.metricsHost` (`METRICS_HOST`, itself `127.0.0.1` by default)
+   */
   host?: string;
-  /** Passed through to `createWorkers` (tests shorten locks and stalled checks). */
+  /**
+   * Passed through to `createWorkers`, each in ms (tests shorten locks and stalled checks).
+   * @defaultValue none: the configuration's values, and `createWorkers`' defaults for the rest
+   */
   overrides?: Partial<Pick<WorkerDeps, 'lockDurationMs' | 'stalledIntervalMs' | 'blockedRetryMs' | 'queueDepthIntervalMs'>>;
 }
 

@@ -14,7 +14,10 @@ import { startQueueDepthCollector } from './queue-depth.js';
 export interface WorkerDeps {
   /** A `worker`-role connection (`maxRetriesPerRequest: null`). The caller closes it after `close()`. */
   connection: RedisConnection;
-  /** BullMQ prefix. Default `{capconnect}`; tests pass a fresh one. */
+  /**
+   * BullMQ key prefix; tests pass a fresh one.
+   * @defaultValue `'{capconnect}'` (`QUEUE_PREFIX`)
+   */
   prefix?: string;
   keyring: Keyring;
   metrics: Metrics;
@@ -23,25 +26,52 @@ export interface WorkerDeps {
   retry: BackoffPolicy;
   /** Jobs each worker holds at once (`WORKER_CONCURRENCY`); must be ≥ the batch size to fill a batch. */
   concurrency: number;
-  /** Google jobs a worker holds at once (`GOOGLE_WORKER_CONCURRENCY`, default `GOOGLE_BATCH_MAX`). Default `concurrency`. */
+  /**
+   * Google jobs a worker holds at once, in jobs (`GOOGLE_WORKER_CONCURRENCY`, whose own default is `GOOGLE_BATCH_MAX`).
+   * @defaultValue `concurrency`
+   */
   googleConcurrency?: number;
   /** How long a batch waits to fill, in ms (`BATCH_LINGER_MS`). */
   batchLingerMs: number;
-  /** Meta delivery; omitted when Meta is disabled (no worker is started for its queue). */
+  /**
+   * Meta delivery (`batchMax` in events); omitted when Meta is disabled (no worker is started for its queue).
+   * @defaultValue none: no Meta worker
+   */
   meta?: { client: MetaClient; batchMax: number };
-  /** Google delivery through the Google Ads API (`GOOGLE_API=ads-api`); omitted when Google is disabled or on Data Manager. */
+  /**
+   * Google delivery through the Google Ads API (`GOOGLE_API=ads-api`, `batchMax` in events); omitted when Google is disabled or on Data Manager.
+   * @defaultValue none: no Google Ads API worker
+   */
   google?: { client: GoogleClient; batchMax: number; customerId: string; timeZone: string };
-  /** Google delivery through the Data Manager API (`GOOGLE_API=data-manager`); wins over `google` when both are given. */
+  /**
+   * Google delivery through the Data Manager API (`GOOGLE_API=data-manager`); wins over `google` when both are given.
+   * @defaultValue none: no Data Manager worker
+   */
   dataManager?: DataManagerDelivery;
-  /** BullMQ lock duration, in ms. Default 30000 (renewed every half of it while a job is held). */
+  /**
+   * BullMQ lock duration, in ms (`WORKER_LOCK_DURATION_MS`); renewed every half of it while a job is held.
+   * @defaultValue 30000
+   */
   lockDurationMs?: number;
-  /** How often BullMQ looks for jobs of dead workers, in ms. Default 30000. */
+  /**
+   * How often BullMQ looks for jobs of dead workers, in ms (`WORKER_STALLED_INTERVAL_MS`).
+   * @defaultValue 30000
+   */
   stalledIntervalMs?: number;
-  /** How long a job waits while its provider is blocked by an account/configuration error, in ms. Default 300000. */
+  /**
+   * How long a job waits while its provider is blocked by an account/configuration error, in ms.
+   * @defaultValue 300000
+   */
   blockedRetryMs?: number;
-  /** Queue-depth gauge refresh, in ms; one process at a time collects. Default 15000; 0 turns it off. */
+  /**
+   * Queue-depth gauge refresh, in ms; one process at a time collects; 0 turns it off.
+   * @defaultValue 15000
+   */
   queueDepthIntervalMs?: number;
-  /** Clock, for tests. Default Date.now. */
+  /**
+   * Clock in epoch ms, for tests.
+   * @defaultValue `Date.now`
+   */
   nowMs?: () => number;
 }
 

@@ -18,11 +18,17 @@ export class QueueUnavailableError extends Error {
 export interface ProducerOptions {
   /** A `producer`-role connection (fails fast); the producer does not close it. */
   connection: RedisConnection;
-  /** BullMQ prefix, default `{capconnect}`; tests use a fresh one each. */
+  /**
+   * BullMQ key prefix; tests use a fresh one each.
+   * @defaultValue `'{capconnect}'` (`QUEUE_PREFIX`)
+   */
   prefix?: string;
   keyring: Keyring;
   policy: JobPolicy;
-  /** How long a write waits for a (re)connecting Redis before giving up, in ms (default 500). */
+  /**
+   * How long a write waits for a (re)connecting Redis before giving up, in ms.
+   * @defaultValue 500
+   */
   readyTimeoutMs?: number;
 }
 

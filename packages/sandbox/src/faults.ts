@@ -55,17 +55,35 @@ export type MetaTransientCode = (typeof META_TRANSIENT_CODES)[number];
 export interface FaultSpec {
   provider: SandboxProvider;
   kind: FaultKind;
-  /** Fire on this many matching requests, then retire. Default: 1, or unlimited when `ratio` is set. */
+  /**
+   * Fire on this many matching requests, then retire.
+   * @defaultValue 1, or unlimited when `ratio` is set
+   */
   count?: number;
-  /** Probability (0..1) that a request is hit, drawn from the seeded PRNG. Default 1. */
+  /**
+   * Probability (0..1] that a request is hit, drawn from the seeded PRNG.
+   * @defaultValue 1
+   */
   ratio?: number;
-  /** `delay`: how long to wait before answering, in ms. Default 1000. */
+  /**
+   * `delay`: how long to wait before answering, in ms.
+   * @defaultValue 1000
+   */
   delayMs?: number;
-  /** `http-429` Retry-After and `resource-exhausted` retryDelay, in seconds. Default 30. */
+  /**
+   * `http-429` Retry-After and `resource-exhausted` retryDelay, in seconds.
+   * @defaultValue 30
+   */
   retryAfterS?: number;
-  /** `refuse-event`: the index (in the request's `events`) Google blames. Default 0. */
+  /**
+   * `refuse-event`: the index (in the request's `events`, 0-based) Google blames.
+   * @defaultValue 0
+   */
   eventIndex?: number;
-  /** `meta-transient`: the Graph error code. Default 2. */
+  /**
+   * `meta-transient`: the Graph error code.
+   * @defaultValue 2
+   */
   metaCode?: MetaTransientCode;
 }
 

@@ -32,9 +32,15 @@ export const DEFAULT_ERROR_CODES: ReadonlySet<string> = new Set([
 const WARNING_REASON = /^WARNING_REASON_[A-Z0-9_]{1,64}$/;
 
 export interface MetricsOptions {
-  /** Error codes allowed as label values; others become `other`. Default `DEFAULT_ERROR_CODES`. */
+  /**
+   * Error codes allowed as label values; others become `other`.
+   * @defaultValue `DEFAULT_ERROR_CODES`
+   */
   errorCodes?: ReadonlySet<string>;
-  /** Collect prom-client's default process metrics (default true). */
+  /**
+   * Collect prom-client's default process metrics.
+   * @defaultValue true
+   */
   defaultMetrics?: boolean;
 }
 

@@ -14,16 +14,25 @@ export interface PrepareOptions {
   nowMs: number;
   /** `DEFAULT_COUNTRY_CODE`: calling-code digits for phone numbers without one (e.g. `81`). */
   defaultCallingCode: string;
-  /** `DEFAULT_CURRENCY`: used when the event has a value but no currency. Default: none. */
+  /**
+   * `DEFAULT_CURRENCY`: ISO 4217 code used when the event has a value but no currency.
+   * @defaultValue none: such an event is sent without a currency
+   */
   defaultCurrency?: string | undefined;
   meta: { enabled: boolean };
   google: {
     enabled: boolean;
     /** Event name → conversion action (`GOOGLE_CONVERSION_ACTIONS`). */
     actions: ReadonlyMap<string, GoogleConversionAction>;
-    /** For event names not in `actions` (`GOOGLE_CONVERSION_ACTION_ID`). */
+    /**
+     * For event names not in `actions` (`GOOGLE_CONVERSION_ACTION_ID`).
+     * @defaultValue none: such events skip Google
+     */
     fallbackAction?: GoogleConversionAction | undefined;
-    /** `GOOGLE_API`: which API the Google job is prepared for. Default `ads-api`. */
+    /**
+     * `GOOGLE_API`: which API the Google job is prepared for.
+     * @defaultValue `'ads-api'`
+     */
     api?: GoogleApi | undefined;
   };
 }

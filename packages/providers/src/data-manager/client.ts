@@ -11,29 +11,49 @@ import type { BuiltDataManagerEvent, DataManagerDestinationConfig } from './type
 export interface DataManagerClientOptions {
   http: HttpClient;
   tokens: DataManagerTokenSource;
-  /** `DATA_MANAGER_API_BASE_URL`, no trailing slash. Default `https://datamanager.googleapis.com`. */
+  /**
+   * `DATA_MANAGER_API_BASE_URL`, a URL; trailing slashes are dropped.
+   * @defaultValue `'https://datamanager.googleapis.com'`
+   */
   apiBaseUrl?: string | undefined;
   destination: DataManagerDestinationConfig;
   /** `GOOGLE_VALIDATE_ONLY`: Google checks the request and records nothing. */
   validateOnly: boolean;
-  /** `GOOGLE_BATCH_MAX` (≤ 2,000). */
+  /**
+   * Events per `events:ingest` request at most (`GOOGLE_BATCH_MAX`); clamped to 1–2,000.
+   * @defaultValue 2000
+   */
   maxEventsPerRequest?: number | undefined;
-  /** `GOOGLE_DM_MAX_REQUEST_BYTES`. Default 8 MiB (split.ts). */
+  /**
+   * Request body budget in bytes (`GOOGLE_DM_MAX_REQUEST_BYTES`); larger batches are split.
+   * @defaultValue 8388608 (8 MiB, `DM_DEFAULT_MAX_REQUEST_BYTES`)
+   */
   maxRequestBytes?: number | undefined;
+  /**
+   * Called once per HTTP request with its record (duration in ms, batch size in events).
+   * @defaultValue none
+   */
   onRequest?: RequestObserver;
   /**
    * The shared request quota (`GOOGLE_REQUESTS_PER_MINUTE` / `_PER_DAY`): one permit per
    * `events:ingest` HTTP request — first sends, re-sends after a culprit was removed, bisection
    * halves, splits and the retry after a token refresh — taken right before it is sent, unless the
-   * caller already holds one (`permitsHeld`) (docs/architecture.md#request-quota). Default: no quota.
+   * caller already holds one (`permitsHeld`) (docs/architecture.md#request-quota).
+   * @defaultValue none: no quota
    */
   permits?: RequestPermitSource | undefined;
-  /** The same for `requestStatus:retrieve`, which Google counts against its separate read quota (docs/platforms.md#dm-limits). */
+  /**
+   * The same for `requestStatus:retrieve`, which Google counts against its separate read quota (docs/platforms.md#dm-limits).
+   * @defaultValue none: no quota
+   */
   readPermits?: RequestPermitSource | undefined;
 }
 
 export interface DataManagerIngestOptions {
-  /** Permits the caller already acquired for this call (the batcher waits for one before it closes a batch). Default 0. */
+  /**
+   * Permits the caller already acquired for this call, a count (the batcher waits for one before it closes a batch).
+   * @defaultValue 0
+   */
   permitsHeld?: number;
 }
 
