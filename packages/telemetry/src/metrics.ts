@@ -131,6 +131,7 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}) 
 
   for (const provider of PROVIDER_LABELS) providerBlocked.set({ provider }, 0);
   for (const provider of PROVIDER_LABELS) providerVersionWarnings.inc({ provider }, 0);
+  providerFieldWarnings.inc({ provider: 'google', reason: 'other' }, 0);
   // Known label sets start at 0, so rate() sees the first event of each (a series born at 1 has
   // no earlier sample to rise from) and dashboards show 0 rather than "no data".
   for (const outcome of ['queued', 'duplicate', 'invalid', 'skipped', 'unavailable']) ingestEvents.inc({ outcome }, 0);
