@@ -3,9 +3,10 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '@capconnect/config';
 import { createKeyring } from '@capconnect/core';
 import { OutcomeEvents, Producer, QUEUE_PREFIX, createRedisConnection, watchRedis, type RedisConnection } from '@capconnect/queue';
-import { createMetrics, startMetricsServer, type Logger } from '@capconnect/telemetry';
+import { createMetrics, startMetricsServer, type Logger, type MetricsServer } from '@capconnect/telemetry';
 import { Registry } from 'prom-client';
 import { createApp } from './app.js';
+import { createDashboardRoute } from './dashboard-route.js';
 import { redisSignatureLedger } from './replay.js';
 
 export interface ApiServerOptions {
@@ -41,7 +42,7 @@ export interface ApiServer {
   /**
    * Graceful stop: stop accepting connections, let in-flight requests finish (at most
    * `SHUTDOWN_TIMEOUT_MS`, then the remaining connections are cut), close the queues and Redis,
-   * then the metrics server.
+   * then the metrics server and the queue dashboard's Redis connection.
    */
   close(): Promise<void>;
 }
@@ -118,13 +119,27 @@ export async function startApiServer(config: Config, options: ApiServerOptions):
     config, producer, metrics, logger, outcomes, clock: options.clock ?? Date.now,
     signatureLedger: redisSignatureLedger(connection, options.prefix ?? QUEUE_PREFIX, () => producer.awaitReady(500)),
   });
-  const metricsServer = await startMetricsServer(registry, config.metricsPort, options.metricsHost ?? config.metricsHost);
+  // Off by default: the metrics port has no authentication of its own, the dashboard brings its login.
+  const dashboardRoute = config.dashboard.onMetricsPort ? createDashboardRoute(config, { logger, ...(options.prefix !== undefined && { prefix: options.prefix }) }) : undefined;
+  let metricsServer: MetricsServer;
+  try {
+    metricsServer = await startMetricsServer(registry, config.metricsPort, options.metricsHost ?? config.metricsHost, {
+      ...(dashboardRoute && { extraHandler: (req, res) => dashboardRoute.handle(req, res) }),
+    });
+  } catch (error) {
+    await dashboardRoute?.close();
+    await outcomes.close();
+    await producer.close();
+    connection.disconnect();
+    throw error;
+  }
   const httpServer = createLimitedServer(config, app);
   let port: number;
   try {
     port = await listen(httpServer, config.port, options.host);
   } catch (error) {
     await metricsServer.close();
+    await dashboardRoute?.close();
     await outcomes.close();
     await producer.close();
     connection.disconnect();
@@ -147,6 +162,7 @@ export async function startApiServer(config: Config, options: ApiServerOptions):
       await producer.close().catch(() => undefined);
       await connection.quit().catch(() => { connection.disconnect(); });
       await metricsServer.close();
+      await dashboardRoute?.close();
     })();
     return closing;
   };

@@ -200,6 +200,21 @@ describe('loadConfig: exposure and abuse limits', () => {
       .toEqual(['HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS']);
     expect(problemsOf({ ...base, METRICS_HOST: 'evil host; rm' })).toEqual([expect.stringContaining('METRICS_HOST')]);
   });
+
+  it('keeps the dashboard off the metrics port unless asked, and then requires a 16-character DASHBOARD_TOKEN', () => {
+    expect(loadConfig(base, { service: 'api' }).dashboard).toEqual({ onMetricsPort: false, token: '' });
+    // A short token kept for `capconnect dashboard` does not stop the api while the route is off.
+    expect(problemsOf({ ...base, DASHBOARD_TOKEN: 'short' })).toEqual([]);
+    const on = { ...base, DASHBOARD_ON_METRICS_PORT: 'true' };
+    expect(loadConfig({ ...on, DASHBOARD_TOKEN: 'dashboard-token-0123456789' }, { service: 'api' }).dashboard)
+      .toEqual({ onMetricsPort: true, token: 'dashboard-token-0123456789' });
+    for (const token of [{}, { DASHBOARD_TOKEN: 'short-canary' }]) {
+      const problems = problemsOf({ ...on, ...token });
+      expect(problems).toEqual([expect.stringMatching(/^DASHBOARD_TOKEN: .*DASHBOARD_ON_METRICS_PORT/)]);
+      expect(problems.join()).not.toContain('short-canary');
+    }
+    expect(problemsOf({ ...base, DASHBOARD_ON_METRICS_PORT: 'maybe' })).toEqual([expect.stringContaining('DASHBOARD_ON_METRICS_PORT')]);
+  });
 });
 
 describe('redactConfig', () => {
@@ -214,9 +229,11 @@ describe('redactConfig', () => {
       GOOGLE_DEVELOPER_TOKEN: 'developer-token-value',
       GOOGLE_OAUTH_ACCESS_TOKEN: 'google-token-value',
       GOOGLE_CONVERSION_ACTION_ID: '1',
+      DASHBOARD_ON_METRICS_PORT: 'true',
+      DASHBOARD_TOKEN: 'dashboard-token-value',
     }, { service: 'api' });
     const text = JSON.stringify(redactConfig(config));
-    for (const secret of ['a-long-shared-secret-1', KEY, 'signing-secret-value-xyz', 'hunter2-redis-pass', 'meta-token-value', 'developer-token-value', 'google-token-value']) {
+    for (const secret of ['dashboard-token-value', 'a-long-shared-secret-1', KEY, 'signing-secret-value-xyz', 'hunter2-redis-pass', 'meta-token-value', 'developer-token-value', 'google-token-value']) {
       expect(text).not.toContain(secret);
     }
     expect(text).toContain('redis.internal');

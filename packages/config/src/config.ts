@@ -315,6 +315,21 @@ export interface Config {
    * @defaultValue false
    */
   webhookSigningAcceptV1: boolean;
+  /** The queue dashboard on the api's metrics port (docs/decisions.md#dashboard-on-metrics-port). */
+  dashboard: DashboardConfig;
+}
+
+export interface DashboardConfig {
+  /**
+   * Serve the read-only queue dashboard under `/dashboard` on the api's metrics port (`DASHBOARD_ON_METRICS_PORT`).
+   * @defaultValue false
+   */
+  onMetricsPort: boolean;
+  /**
+   * The dashboard's login token (`DASHBOARD_TOKEN`), at least 16 characters; required with `onMetricsPort`.
+   * @defaultValue `''` (unset)
+   */
+  token: string;
 }
 
 export interface HttpServerLimits {
@@ -355,6 +370,7 @@ const SECRET_KEYS = new Set([
   'developerToken',
   'clientSecret',
   'refreshToken',
+  'token',
 ]);
 
 /** A copy of the configuration safe to print: every secret replaced by `[redacted]`. */
@@ -458,6 +474,9 @@ const envSchema = z.object({
   HTTP_MAX_CONNECTIONS: int(1, 1_000_000).default(1024),
   WAIT_MAX_CONCURRENT: int(0, 100_000).default(200),
   WEBHOOK_SIGNING_ACCEPT_V1: bool.default(false),
+  DASHBOARD_ON_METRICS_PORT: bool.default(false),
+  // Checked only when the dashboard is on, so a short token kept for `capconnect dashboard` never stops the api.
+  DASHBOARD_TOKEN: z.string().optional(),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -543,6 +562,10 @@ function buildConfig(env: Env, options: LoadOptions): Config {
   // Node refuses a headers timeout longer than the request timeout (the request includes its headers).
   if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
     problems.push('HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
+
+  if (env.DASHBOARD_ON_METRICS_PORT && (env.DASHBOARD_TOKEN ?? '').length < 16) {
+    problems.push('DASHBOARD_TOKEN: must be set to at least 16 characters when DASHBOARD_ON_METRICS_PORT is true (openssl rand -base64 32)');
   }
 
   const metaEnabled = env.META_ENABLED ?? (env.META_PIXEL_ID !== undefined || env.META_ACCESS_TOKEN !== undefined);
@@ -652,6 +675,7 @@ function buildConfig(env: Env, options: LoadOptions): Config {
     },
     waitMaxConcurrent: env.WAIT_MAX_CONCURRENT,
     webhookSigningAcceptV1: env.WEBHOOK_SIGNING_ACCEPT_V1,
+    dashboard: { onMetricsPort: env.DASHBOARD_ON_METRICS_PORT, token: env.DASHBOARD_TOKEN ?? '' },
     ...(env.WEBHOOK_SIGNING_SECRET !== undefined && { webhookSigningSecret: env.WEBHOOK_SIGNING_SECRET }),
   };
 }

@@ -6,6 +6,7 @@ export {
   redactConfig,
   redactUrl,
   type Config,
+  type DashboardConfig,
   type DataManagerConfig,
   type DataManagerCredentialsConfig,
   type GoogleApi,

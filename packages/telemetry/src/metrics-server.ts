@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
@@ -7,6 +7,18 @@ export interface MetricsServer {
   /** The interface actually bound, e.g. `127.0.0.1`. */
   address: string;
   close(): Promise<void>;
+}
+
+export interface MetricsServerOptions {
+  /** Answers `GET /healthz` with `{status: 'ok', ...health()}` (off when absent). */
+  health?: () => Record<string, unknown>;
+  /** Answers `GET /readyz` with 200 or 503 (off when absent). */
+  ready?: () => boolean;
+  /**
+   * Offered every other request before `/metrics`; returns true when it answered the request. Lets a
+   * service add a route (the api's queue dashboard) without telemetry knowing it.
+   */
+  extraHandler?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 /**
@@ -19,9 +31,9 @@ export async function startMetricsServer(
   registry: Registry,
   port: number,
   host = '127.0.0.1',
-  options: { health?: () => Record<string, unknown>; ready?: () => boolean } = {},
+  options: MetricsServerOptions = {},
 ): Promise<MetricsServer> {
-  const { health, ready } = options;
+  const { health, ready, extraHandler } = options;
   const server = createServer((req, res) => {
     // A process without a public port (the worker) answers its liveness probe here.
     if (health && req.method === 'GET' && req.url === '/healthz') {
@@ -34,6 +46,7 @@ export async function startMetricsServer(
       res.writeHead(isReady ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: isReady ? 'ready' : 'not ready' }));
       return;
     }
+    if (extraHandler?.(req, res) === true) return;
     if (req.method !== 'GET' || (req.url !== '/metrics' && !req.url?.startsWith('/metrics?'))) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;

@@ -92,6 +92,26 @@ describe('metrics', () => {
       await server.close();
     }
   });
+
+  it('offers other requests, any method, to an extra handler first and keeps /metrics when it declines', async () => {
+    const registry = new Registry();
+    createMetrics(registry, { defaultMetrics: false });
+    const server = await startMetricsServer(registry, 0, '127.0.0.1', {
+      extraHandler: (req, res) => {
+        if (!req.url?.startsWith('/extra')) return false;
+        res.writeHead(200, { 'content-type': 'text/plain' }).end(`extra ${req.method ?? ''}`);
+        return true;
+      },
+    });
+    try {
+      const url = `http://127.0.0.1:${server.port}`;
+      expect(await (await fetch(`${url}/extra/x`, { method: 'POST' })).text()).toBe('extra POST');
+      expect(await (await fetch(`${url}/metrics`)).text()).toContain('capconnect_redis_up');
+      expect((await fetch(`${url}/other`)).status).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
 });
 
 describe('logger', () => {
