@@ -4,6 +4,9 @@ import { inject } from 'vitest';
 
 export { freeLocalPort } from '@capconnect/sandbox';
 export { startPrivateRedis, waitForRedis, type PrivateRedis, type PrivateRedisOptions } from './redis-server.js';
+export {
+  parseClusterNodes, startRedisCluster, type ClusterNodeInfo, type ClusterNodeStats, type PrivateRedisCluster, type RedisClusterOptions,
+} from './redis-cluster.js';
 export { CANARIES, CANARY_PHONES, CANARY_SEARCH } from './canaries.js';
 export { CONTRACT_FIELDS } from './contract-fields.js';
 export { captureIo, type CapturedIo } from './capture-io.js';
