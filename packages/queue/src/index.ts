@@ -19,3 +19,8 @@ export {
   type WaitOptions,
   type WaitResult,
 } from './status.js';
+export {
+  CLUSTER_SLOTS, MAX_QUEUE_SHARDS, isShardPrefixOf, keySlot, parseShardList, shardOfEvent, shardPrefixes,
+} from './shards.js';
+export { discoverQueues, discoverShardPrefixes, type QueueRef } from './discover.js';
+export { isSlotMovingError, retryWhileSlotsMove, type SlotRetryOptions } from './slot-retry.js';

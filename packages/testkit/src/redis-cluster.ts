@@ -71,6 +71,14 @@ export interface PrivateRedisCluster {
   info(port: number, section?: string): Promise<Record<string, string>>;
   /** CPU and key count per live node. */
   stats(): Promise<ClusterNodeStats[]>;
+  /**
+   * Moves one slot, keys and all, to the master on `toPort` the way `redis-cli --cluster reshard`
+   * does (IMPORTING/MIGRATING, MIGRATE in steps, SETSLOT NODE), while clients keep using it:
+   * they meet ASK, TRYAGAIN and, after the move, MOVED.
+   */
+  migrateSlot(slot: number, toPort: number, options?: { keysPerStep?: number; pauseMs?: number }): Promise<{ movedKeys: number }>;
+  /** The count of error replies per error code since the node started (`INFO errorstats`), e.g. `{MOVED: 3, ASK: 1}`. */
+  errorReplies(port: number): Promise<Record<string, number>>;
   /** A plain (non-cluster) client to one node; the caller disconnects it. */
   client(port: number): Redis;
   /** Kills every node and removes the data directories. Safe to call twice. */
@@ -206,6 +214,40 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         const fields = parseInfo(cpu);
         return { port, role: roles.get(port) ?? 'replica', cpuS: Number(fields.used_cpu_sys) + Number(fields.used_cpu_user), keys };
       }));
+    },
+    async migrateSlot(slot, toPort, migrate = {}) {
+      const nodes = await handle.nodes();
+      const source = nodes.find((node) => node.role === 'master' && node.slots.some(([first, last]) => slot >= first && slot <= last));
+      const target = nodes.find((node) => node.port === toPort);
+      if (!source || !target || target.role !== 'master') throw new Error(`cannot move slot ${slot} to port ${toPort}`);
+      if (source.port === toPort) return { movedKeys: 0 };
+      const from = client(source.port);
+      const to = client(toPort);
+      let movedKeys = 0;
+      try {
+        await to.cluster('SETSLOT', slot, 'IMPORTING', source.id);
+        await from.cluster('SETSLOT', slot, 'MIGRATING', target.id);
+        for (;;) {
+          const keys = await from.cluster('GETKEYSINSLOT', slot, migrate.keysPerStep ?? 10);
+          if (keys.length === 0) break;
+          await from.migrate('127.0.0.1', toPort, '', 0, 5000, 'KEYS', ...keys);
+          movedKeys += keys.length;
+          if (migrate.pauseMs) await sleep(migrate.pauseMs);
+        }
+        // The target first, so no moment exists where neither side claims the slot.
+        await to.cluster('SETSLOT', slot, 'NODE', target.id);
+        await from.cluster('SETSLOT', slot, 'NODE', target.id);
+        await Promise.all(live().filter((node) => node.port !== toPort && node.port !== source.port)
+          .map((node) => ask(node.port, (redis) => redis.cluster('SETSLOT', slot, 'NODE', target.id)).catch(() => undefined)));
+      } finally {
+        from.disconnect();
+        to.disconnect();
+      }
+      return { movedKeys };
+    },
+    async errorReplies(port) {
+      const fields = await handle.info(port, 'errorstats');
+      return Object.fromEntries(Object.entries(fields).map(([name, value]) => [name.replace(/^errorstat_/, ''), Number(/count=(\d+)/.exec(value)?.[1] ?? 0)]));
     },
     client,
     async dispose() {
