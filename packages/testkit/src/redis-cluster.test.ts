@@ -1,5 +1,6 @@
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { dumpRedis } from './index.js';
 import { parseClusterNodes, startRedisCluster, type PrivateRedisCluster } from './redis-cluster.js';
 
 const started: PrivateRedisCluster[] = [];
@@ -52,6 +53,8 @@ describe('the private Redis Cluster fixture', () => {
       expect(stats.map((node) => node.keys).sort()).toEqual([1, 1, 1]);
       for (const node of stats) expect(node.cpuS).toBeGreaterThan(0);
       expect((await cluster.info(cluster.ports[0] ?? 0, 'server')).redis_mode).toBe('cluster');
+      // The canary scan sees every master's keys.
+      expect(Object.fromEntries(await dumpRedis(cluster.url))).toEqual({ '{a}:key': 'a', '{b}:key': 'b', '{c}:key': 'c' });
     } finally {
       client.disconnect();
     }
