@@ -24,3 +24,4 @@ export {
 } from './shards.js';
 export { discoverQueues, discoverShardPrefixes, type QueueRef } from './discover.js';
 export { isSlotMovingError, retryWhileSlotsMove, type SlotRetryOptions } from './slot-retry.js';
+export { ShardQueues, type QueueShard, type ShardProviderQueues, type ShardQueuesOptions } from './shard-queues.js';
