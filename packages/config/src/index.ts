@@ -14,3 +14,4 @@ export {
   type RetryPolicy,
   type Service,
 } from './config.js';
+export { MAX_QUEUE_SHARDS, parseShardList } from './shards.js';

@@ -20,7 +20,7 @@ export {
   type WaitResult,
 } from './status.js';
 export {
-  CLUSTER_SLOTS, MAX_QUEUE_SHARDS, isShardPrefixOf, keySlot, parseShardList, shardOfEvent, shardPrefixes,
+  CLUSTER_SLOTS, MAX_QUEUE_SHARDS, isShardPrefixOf, keySlot, shardOfEvent, shardPrefixes,
 } from './shards.js';
 export { discoverQueues, discoverShardPrefixes, type QueueRef } from './discover.js';
 export { isSlotMovingError, retryWhileSlotsMove, type SlotRetryOptions } from './slot-retry.js';

@@ -1,7 +1,7 @@
 import { startRedisCluster, type PrivateRedisCluster } from '@capconnect/testkit';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLUSTER_SLOTS, isShardPrefixOf, keySlot, parseShardList, shardOfEvent, shardPrefixes } from './shards.js';
+import { CLUSTER_SLOTS, isShardPrefixOf, keySlot, shardOfEvent, shardPrefixes } from './shards.js';
 
 describe('queue shards', () => {
   it('computes Redis Cluster slots, hash tags included', () => {
@@ -57,17 +57,6 @@ describe('queue shards', () => {
     // 1000 expected per shard; a binomial spread stays well within ±20 %.
     for (const count of counts) expect(count).toBeGreaterThan(800);
     for (const count of counts) expect(count).toBeLessThan(1200);
-  });
-
-  it('parses WORKER_SHARDS lists and ranges', () => {
-    expect(parseShardList(undefined, 4)).toEqual([0, 1, 2, 3]);
-    expect(parseShardList('', 4)).toEqual([0, 1, 2, 3]);
-    expect(parseShardList('0-2', 6)).toEqual([0, 1, 2]);
-    expect(parseShardList('5, 0,2', 6)).toEqual([0, 2, 5]);
-    expect(parseShardList('0-1,1-3', 6)).toEqual([0, 1, 2, 3]);
-    expect(() => parseShardList('6', 6)).toThrow('shards 0-5');
-    expect(() => parseShardList('3-1', 6)).toThrow('backwards');
-    expect(() => parseShardList('x', 6)).toThrow('not a shard number');
   });
 
   describe('on a 3-master cluster', () => {

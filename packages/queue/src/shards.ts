@@ -15,7 +15,7 @@ import { QUEUE_PREFIX } from './queue-names.js';
 /** Slots of a Redis Cluster (https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/). */
 export const CLUSTER_SLOTS = 16384;
 
-/** Upper bound for `QUEUE_SHARDS`: every shard is a BullMQ worker per provider in each worker process. */
+/** Upper bound for the shard count (the same as `QUEUE_SHARDS` accepts, packages/config/src/shards.ts). */
 export const MAX_QUEUE_SHARDS = 64;
 
 /** CRC16-CCITT (XMODEM), the checksum Redis Cluster maps keys to slots with. */
@@ -93,25 +93,4 @@ export function isShardPrefixOf(candidate: string, prefix: string = QUEUE_PREFIX
 export function shardOfEvent(eventId: string, count: number): number {
   if (count === 1) return 0;
   return createHash('sha256').update(eventId, 'utf8').digest().readUInt32BE(0) % count;
-}
-
-/**
- * Parses `WORKER_SHARDS`: comma-separated shard numbers and inclusive ranges (`0-3`, `0,2,5`,
- * `0-1,4`). Empty or undefined means every shard. Throws a RangeError naming the problem (the
- * text is configuration, never personal data).
- */
-export function parseShardList(text: string | undefined, count: number): number[] {
-  const all = Array.from({ length: count }, (_, index) => index);
-  if (text === undefined || text.trim() === '' || text.trim() === 'all') return all;
-  const chosen = new Set<number>();
-  for (const part of text.split(',').map((piece) => piece.trim())) {
-    const match = /^(\d+)(?:-(\d+))?$/.exec(part);
-    if (!match) throw new RangeError(`"${part}" is not a shard number or range such as 0-3`);
-    const first = Number(match[1]);
-    const last = Number(match[2] ?? match[1]);
-    if (first > last) throw new RangeError(`range ${part} runs backwards`);
-    if (last >= count) throw new RangeError(`shard ${last} does not exist (QUEUE_SHARDS=${count}: shards 0-${count - 1})`);
-    for (let shard = first; shard <= last; shard += 1) chosen.add(shard);
-  }
-  return [...chosen].sort((a, b) => a - b);
 }
