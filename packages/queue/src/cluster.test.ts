@@ -1,11 +1,20 @@
 import { randomBytes } from 'node:crypto';
+import { createKeyring, generateKeyText, type MetaPreparedEvent } from '@capconnect/core';
 import { startRedisCluster, type PrivateRedisCluster } from '@capconnect/testkit';
 import { Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisConnection, type RedisConnection } from './connection.js';
 import { discoverShardPrefixes } from './discover.js';
+import { Producer, QueueUnavailableError } from './producer.js';
 import { keySlot, shardOfEvent, shardPrefixes } from './shards.js';
 import { retryWhileSlotsMove } from './slot-retry.js';
+
+const metaEvent = (id: string): MetaPreparedEvent => ({
+  provider: 'meta',
+  event: { eventName: 'Purchase', eventId: id, eventTime: Math.floor(Date.now() / 1000), actionSource: 'website' },
+  userData: { em: ['a'.repeat(64)] },
+  match: {},
+});
 
 /**
  * BullMQ on a real Redis Cluster through our own connection factory: sharded prefixes spread the
@@ -19,7 +28,8 @@ describe('sharded BullMQ queues on a 3-master Redis Cluster', () => {
   const connections: RedisConnection[] = [];
   const closers: (() => Promise<unknown>)[] = [];
 
-  beforeAll(async () => { cluster = await startRedisCluster({ masters: 3 }); });
+  // Replicas too: the producer's WAIT needs them.
+  beforeAll(async () => { cluster = await startRedisCluster({ masters: 3, replicasPerMaster: 1 }); });
   afterAll(async () => {
     for (const close of closers.reverse()) await close().catch(() => undefined);
     for (const connection of connections) connection.disconnect();
@@ -90,5 +100,29 @@ describe('sharded BullMQ queues on a 3-master Redis Cluster', () => {
     const stats = await cluster.stats();
     for (const node of stats) expect(node.keys).toBeGreaterThan(0);
     expect(await discoverShardPrefixes(producer, base)).toEqual([...prefixes].sort());
+  });
+
+  it('the producer routes each event to its shard, reports re-sends as duplicates, and waits for replicas when asked', async () => {
+    const base = `{cctest-${randomBytes(6).toString('hex')}}`;
+    const connection = connect('producer');
+    const policy = { maxAttempts: 3, completedRetentionS: 60, failedRetentionS: 60 };
+    const keyring = createKeyring(generateKeyText());
+    const producer = new Producer({ connection, prefix: base, shards: SHARDS, keyring, policy, waitReplicas: 1, waitTimeoutMs: 2000 });
+    closers.push(() => producer.close());
+    await producer.awaitReady(5000);
+    const ids = Array.from({ length: 600 }, (_, index) => `order-${index}`);
+    const first = await producer.enqueue(ids.map((id) => ({ eventId: id, prepared: [metaEvent(id)] })));
+    expect(new Set(first.flat().map((job) => job.status))).toEqual(new Set(['queued']));
+    const again = await producer.enqueue(ids.slice(0, 100).map((id) => ({ eventId: id, prepared: [metaEvent(id)] })));
+    expect(new Set(again.flat().map((job) => job.status))).toEqual(new Set(['duplicate']));
+    const waiting = await Promise.all(producer.shards.shards().map((shard) => shard.queues.meta.getWaitingCount()));
+    waiting.forEach((count, shard) => { expect(count).toBe(ids.filter((id) => shardOfEvent(id, SHARDS) === shard).length); });
+
+    // Two replicas per master do not exist: the WAIT runs out and the write is not acknowledged.
+    const strict = new Producer({ connection, prefix: base, shards: SHARDS, keyring, policy, waitReplicas: 2, waitTimeoutMs: 50 });
+    closers.push(() => strict.close());
+    await expect(strict.enqueue([{ eventId: 'order-strict', prepared: [metaEvent('order-strict')] }])).rejects.toBeInstanceOf(QueueUnavailableError);
+    // The job is stored all the same: a retry by the client is answered `duplicate`.
+    expect((await producer.enqueue([{ eventId: 'order-strict', prepared: [metaEvent('order-strict')] }]))[0]?.[0]?.status).toBe('duplicate');
   });
 });
