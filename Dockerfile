@@ -21,7 +21,7 @@ RUN npm install --global --no-fund --no-audit "pnpm@${PNPM_VERSION}"
 WORKDIR /src
 
 # Dependencies first, from the lockfile alone: this layer is reused until pnpm-lock.yaml changes.
-COPY pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
+COPY pnpm-lock.yaml pnpm-workspace.yaml .npmrc .pnpmfile.cjs ./
 RUN --mount=type=cache,id=capconnect-pnpm-store,target=/pnpm/store \
     pnpm fetch --store-dir /pnpm/store
 

@@ -23,7 +23,7 @@ const fail = (message) => failures.push(message);
 const ok = (message) => console.log(`ok   ${message}`);
 
 // --- the metric catalogue --------------------------------------------------------------------
-const catalogueSource = read('packages/telemetry/src/metrics.ts');
+const catalogueSource = ['packages/telemetry/src/metrics.ts', 'packages/telemetry/src/diagnostics-metrics.ts'].map(read).join('\n');
 const catalogue = new Map(
   [...catalogueSource.matchAll(/new (Counter|Gauge|Histogram)\(\{\s*name: '(capconnect_\w+)'/g)].map((m) => [m[2], m[1]]),
 );

@@ -1,5 +1,5 @@
 /**
- * The ingest baseline (issue 4): the least a relay can do per request, express.json() and one
+ * The ingest baseline: the least a relay can do per request, express.json() and one
  * `queue.add` of the raw body, on the same Redis. Run as its own process, like the api.
  * Env: PORT, REDIS_URL, BENCH_PREFIX.
  */

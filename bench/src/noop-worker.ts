@@ -1,5 +1,5 @@
 /**
- * The dispatch baseline (issue 5): a BullMQ worker that does nothing with each job, on the same
+ * The dispatch baseline: a BullMQ worker that does nothing with each job, on the same
  * queue layout and Redis. Env: REDIS_URL, BENCH_PREFIX, BENCH_QUEUE, WORKER_CONCURRENCY.
  */
 import { Worker } from 'bullmq';

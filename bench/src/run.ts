@@ -3,14 +3,14 @@
  * build), runs each scenario with a warm-up and several rounds against a baseline measured side
  * by side, prints a table and writes bench/results/latest.json.
  *
- * Flags: --quick (fewer, shorter rounds), --only=0,1,2,3,4,5,7,8 (scenario numbers; `import` is 7,
- * `shards` is 8).
+ * Flags: --quick (fewer, shorter rounds), --only=0,1,2,3,4,5,7,8,9 (scenario numbers; `import` is 7,
+ * the 10 events/s trickle latency 8, `shards` is 9).
  */
 import { fileURLToPath } from 'node:url';
 import { startStack } from '@capconnect/cli';
 import { startPrivateRedis } from '@capconnect/testkit/redis-server';
 import { formatResults, machine, writeResults, type Result } from './report.js';
-import { runDispatch, runLatency } from './scenarios/dispatch.js';
+import { runDispatch, runLatency, runTrickleLatency } from './scenarios/dispatch.js';
 import { runHashScenario } from './scenarios/hash.js';
 import { runSandboxThroughput } from './scenarios/sandbox.js';
 import { runBatchIngest, runSingleIngest } from './scenarios/ingest.js';
@@ -19,7 +19,7 @@ import { runShardScenario } from './scenarios/shards.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const SCENARIO_NAMES: Record<string, number> = { import: 7, shards: 8 };
+const SCENARIO_NAMES: Record<string, number> = { import: 7, shards: 9 };
 const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',').map((name) => SCENARIO_NAMES[name] ?? Number(name));
 const wanted = (scenario: number) => only === undefined || only.includes(scenario);
 const rounds = quick ? 2 : 3;
@@ -44,7 +44,7 @@ log(`machine: ${JSON.stringify(machine())}`);
 if (wanted(0)) await scenario('0: sandbox throughput', () => runSandboxThroughput({ rounds }));
 if (wanted(1)) await scenario('1: normalize + hash', () => runHashScenario({ rounds: quick ? 3 : 5, roundMs: quick ? 500 : 1000 }));
 
-if ([2, 3, 4, 5, 7].some(wanted)) {
+if ([2, 3, 4, 5, 7, 8].some(wanted)) {
   const redis = await startPrivateRedis();
   // The sandbox stands in for Meta's and Google's servers, which do not share a machine with
   // CapConnect in production: it still checks, deduplicates and counts every event, but keeps none
@@ -55,6 +55,7 @@ if ([2, 3, 4, 5, 7].some(wanted)) {
     if (wanted(3)) await scenario('3: batch ingest', () => runBatchIngest(stack, { rounds, roundS: quick ? 3 : 5, connections: 2, redisUrl: redis.url }));
     if (wanted(4)) await scenario('4: dispatch', () => runDispatch(stack, { rounds: quick ? rounds : 5, events: quick ? 5000 : 20_000, warmupEvents: quick ? 2000 : 10_000, redisUrl: redis.url }));
     if (wanted(5)) await scenario('5+6: delivery latency at 1000 events/s, memory', () => runLatency(stack, { redisUrl: redis.url, ratePerS: 1000, durationS: quick ? 5 : 15 }));
+    if (wanted(8)) await scenario('8: delivery latency at 10 events/s (Meta)', () => runTrickleLatency(stack, { redisUrl: redis.url, ratePerS: 10, durationS: quick ? 5 : 15 }));
     if (wanted(7)) await scenario('7: import', () => runImportScenario(stack, { rows: quick ? 50_000 : 200_000, baselineEvents: quick ? 20_000 : 40_000 }));
   } finally {
     await stack.stop();
@@ -63,8 +64,8 @@ if ([2, 3, 4, 5, 7].some(wanted)) {
 }
 
 // Its own Redis and cluster, started after the others have stopped theirs.
-if (wanted(8)) {
-  await scenario('8: shards, one Redis vs a 3-master cluster', () => runShardScenario({ rounds: quick ? 1 : 3, events: quick ? 10_000 : 20_000, shards: 6, workers: 2 }));
+if (wanted(9)) {
+  await scenario('9: shards, one Redis vs a 3-master cluster', () => runShardScenario({ rounds: quick ? 1 : 3, events: quick ? 10_000 : 20_000, shards: 6, workers: 2 }));
 }
 
 process.stdout.write(`${formatResults(results)}\n`);

@@ -2,19 +2,21 @@ import express, { type Express, type RequestHandler } from 'express';
 import { createTokenVerifier, requireSignature, requireToken } from './auth.js';
 import { readRawBody, requireJson } from './body.js';
 import { ingestBatchHandler, collectHandler } from './collect.js';
-import type { AppDeps } from './deps.js';
+import type { AppDeps, AppInput } from './deps.js';
 import { errorHandler, sendError } from './errors.js';
 import { eventStatusHandler } from './events.js';
 import { observeRequests, routeLabel } from './observe.js';
 import { previewHandler } from './preview.js';
+import { createWaitGate } from './wait.js';
 
 /**
- * The ingest service (SPEC §2) as an Express app: no listening, no globals. Every `/v1` route runs
+ * The ingest service (docs/architecture.md#ingest-api) as an Express app: no listening, no globals. Every `/v1` route runs
  * the same chain, cheapest check first: route label → token → (POST: JSON media type → raw body
- * with size cap) → signature over the raw body → handler. The body is parsed only once the
+ * with size cap) → signature over method, path, query and raw body → handler. The body is parsed only once the
  * request is known to be authentic.
  */
-export function createApp(deps: AppDeps): Express {
+export function createApp(input: AppInput): Express {
+  const deps: AppDeps = { ...input, waitGate: input.waitGate ?? createWaitGate(input.config.waitMaxConcurrent) };
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -22,7 +24,9 @@ export function createApp(deps: AppDeps): Express {
 
   const verifyToken = createTokenVerifier(deps.config.webhookSecrets);
   const authenticated = [requireToken(verifyToken)];
-  const signed = requireSignature(deps.config.webhookSigningSecret, deps.clock);
+  const signed = requireSignature({
+    secret: deps.config.webhookSigningSecret, acceptV1: deps.config.webhookSigningAcceptV1, ledger: deps.signatureLedger, clock: deps.clock,
+  });
   const jsonBody = [requireJson, ...readRawBody(deps.config.bodyLimitBytes)];
   const post = (path: string, handler: RequestHandler) => {
     app.post(path, routeLabel(path), ...authenticated, ...jsonBody, signed, handler);

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTokenVerifier, parseSignatureHeader, signBody, verifySignature } from './auth.js';
+import { createTokenVerifier } from './auth.js';
+import { signBody, signatureHeaderV2, signRequestV2 } from './signature.js';
 import { NOW_MS, ROTATED_SECRET, SECRET, SIGNING_SECRET, purchase, reply, startHarness, type Harness } from './test/harness.js';
 
 const harnesses: Harness[] = [];
@@ -57,24 +58,27 @@ describe('shared-secret token', () => {
   });
 });
 
-describe('HMAC signature (WEBHOOK_SIGNING_SECRET set)', () => {
-  const signed = (t: number, payload = body, secret = SIGNING_SECRET) => `t=${t},v1=${signBody(secret, t, payload)}`;
+describe('HMAC signature v2 (WEBHOOK_SIGNING_SECRET set)', () => {
+  const signing = { WEBHOOK_SIGNING_SECRET: SIGNING_SECRET };
+  const sign = (t: number, request: { method?: string; path?: string; query?: string; body?: string }, secret = SIGNING_SECRET) =>
+    `t=${t},v2=${signRequestV2(secret, t, { method: request.method ?? 'POST', path: request.path ?? '/v1/collect', query: request.query ?? '', body: request.body ?? body })}`;
+  const signedCollect = (h: Harness, signature: string, path = '/v1/collect', payload = body) =>
+    request(h.app).post(path).set({ 'content-type': 'application/json', 'x-capconnect-token': SECRET, 'x-capconnect-signature': signature }).send(payload).then(reply);
 
-  it('accepts a fresh signature over the exact raw body', async () => {
-    const h = harness({ WEBHOOK_SIGNING_SECRET: SIGNING_SECRET });
-    const res = await collect(h, { 'x-capconnect-token': SECRET, 'x-capconnect-signature': signed(nowS - 10) });
-    expect(res.status).toBe(202);
+  it('accepts a fresh signature over method, path, query and the exact raw body', async () => {
+    const h = harness(signing);
+    expect((await signedCollect(h, signatureHeaderV2(SIGNING_SECRET, { method: 'POST', path: '/v1/collect', query: '', body }, NOW_MS))).status).toBe(202);
   });
 
   it('refuses a missing, stale (> 5 min), future, tampered, wrongly keyed or malformed signature with the same 401', async () => {
-    const h = harness({ WEBHOOK_SIGNING_SECRET: SIGNING_SECRET });
+    const h = harness(signing);
     const tampered = body.replace('4980', '4981');
     const cases = [
       {},
-      { 'x-capconnect-signature': signed(nowS - 301) },
-      { 'x-capconnect-signature': signed(nowS + 301) },
-      { 'x-capconnect-signature': signed(nowS), tampered: 'yes' },
-      { 'x-capconnect-signature': signed(nowS, body, 'another-secret-0123456789') },
+      { 'x-capconnect-signature': sign(nowS - 301, {}) },
+      { 'x-capconnect-signature': sign(nowS + 301, {}) },
+      { 'x-capconnect-signature': sign(nowS, {}), tampered: 'yes' },
+      { 'x-capconnect-signature': sign(nowS, {}, 'another-secret-0123456789') },
       { 'x-capconnect-signature': `t=${nowS}` },
       { 'x-capconnect-signature': 'garbage' },
     ];
@@ -84,22 +88,46 @@ describe('HMAC signature (WEBHOOK_SIGNING_SECRET set)', () => {
       expect(res.body).toEqual({ error: 'unauthorized', message: 'missing or invalid credentials' });
     }
     // A valid signature does not replace the token.
-    expect((await collect(h, { 'x-capconnect-signature': signed(nowS) })).status).toBe(401);
+    expect((await collect(h, { 'x-capconnect-signature': sign(nowS, {}) })).status).toBe(401);
     expect(await h.producer.queues.meta.count()).toBe(0);
   });
 
-  it('signs GET requests over an empty body', async () => {
-    const h = harness({ WEBHOOK_SIGNING_SECRET: SIGNING_SECRET });
-    const unsigned = await request(h.app).get('/v1/events/abc').set('x-capconnect-token', SECRET);
-    expect(unsigned.status).toBe(401);
-    const res = await request(h.app).get('/v1/events/abc').set('x-capconnect-token', SECRET).set('x-capconnect-signature', signed(nowS, ''));
-    expect(res.status).toBe(404);
+  it('binds the route and query: a signature made for /v1/preview or ?wait=0 is refused elsewhere', async () => {
+    const h = harness(signing);
+    expect((await signedCollect(h, sign(nowS, { path: '/v1/preview' }))).status).toBe(401);
+    expect((await signedCollect(h, sign(nowS, { path: '/v1/collect', query: 'wait=0' }), '/v1/collect?wait=2')).status).toBe(401);
+    expect((await signedCollect(h, sign(nowS, { method: 'PUT' }))).status).toBe(401);
+    // The query is canonical: order and encoding of the pairs do not matter.
+    expect((await signedCollect(h, sign(nowS, { query: 'wait=0&b=%7E' }), '/v1/collect?b=~&wait=0')).status).toBe(202);
+    const get = (path: string, signature: string) => request(h.app).get(path).set({ 'x-capconnect-token': SECRET, 'x-capconnect-signature': signature });
+    expect((await get('/v1/events/abc', sign(nowS, { method: 'GET', path: '/v1/events/abc', body: '' }))).status).toBe(404);
+    expect((await get('/v1/events/def', sign(nowS - 1, { method: 'GET', path: '/v1/events/abc', body: '' }))).status).toBe(401);
+    expect(await h.producer.queues.meta.count()).toBe(1);
   });
 
-  it('parses several v1 values (secret rotation on the client side)', () => {
-    const header = `t=${nowS},v1=${'0'.repeat(64)},v1=${signBody(SIGNING_SECRET, nowS, 'x')}`;
-    expect(parseSignatureHeader(header)?.digests).toHaveLength(2);
-    expect(verifySignature(SIGNING_SECRET, header, Buffer.from('x'), NOW_MS)).toBe(true);
-    expect(verifySignature(SIGNING_SECRET, header, Buffer.from('y'), NOW_MS)).toBe(false);
+  it('refuses v1 signatures unless WEBHOOK_SIGNING_ACCEPT_V1 is set', async () => {
+    const v1 = (t: number) => `t=${t},v1=${signBody(SIGNING_SECRET, t, body)}`;
+    expect((await signedCollect(harness(signing), v1(nowS))).status).toBe(401);
+    const legacy = harness({ ...signing, WEBHOOK_SIGNING_ACCEPT_V1: 'true' });
+    expect((await signedCollect(legacy, v1(nowS))).status).toBe(202);
+    expect((await signedCollect(legacy, sign(nowS, {}))).status).toBe(202);
+  });
+
+  it('refuses a replayed signature once its request was answered 2xx, but lets a refused request be sent again', async () => {
+    const h = harness(signing);
+    const signature = sign(nowS, {});
+    const answers = [];
+    for (let i = 0; i < 3; i += 1) {
+      const answer = await signedCollect(h, signature);
+      answers.push(`${answer.status} ${(answer.body as { error?: string }).error ?? ''}`.trim());
+    }
+    expect(answers).toEqual(['202', '401 signature_replayed', '401 signature_replayed']);
+    const preview = sign(nowS, { path: '/v1/preview' });
+    expect([(await signedCollect(h, preview, '/v1/preview')).status, (await signedCollect(h, preview, '/v1/preview')).status]).toEqual([200, 401]);
+    // A non-2xx answer (here 422: no provider can take it) releases the signature: the same signed request is judged again, not called a replay.
+    const invalid = JSON.stringify({ customer: {}, event: { eventName: 'Purchase' } });
+    const invalidSignature = sign(nowS, { body: invalid });
+    expect([(await signedCollect(h, invalidSignature, '/v1/collect', invalid)).status, (await signedCollect(h, invalidSignature, '/v1/collect', invalid)).status]).toEqual([422, 422]);
+    expect(await h.producer.queues.meta.count()).toBe(1);
   });
 });

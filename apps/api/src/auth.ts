@@ -1,27 +1,34 @@
-import { createHmac, hash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import { hash, timingSafeEqual } from 'node:crypto';
+import { QueueUnavailableError } from '@capconnect/queue';
+import type { Request, RequestHandler } from 'express';
 import { HttpError } from './errors.js';
 import { rawBodyOf } from './body.js';
+import type { SignatureLedger } from './replay.js';
+import { SIGNATURE_TOLERANCE_S, verifySignature } from './signature.js';
 
 /**
- * Authentication of `/v1/*` (SPEC §2):
+ * Authentication of `/v1/*` (docs/architecture.md#authentication):
  * - `x-capconnect-token` must equal one of the `WEBHOOK_SECRET` secrets (several at once, for
  *   rotation). Both sides are reduced to SHA-256 digests (the secrets' once, at start-up) and the
  *   equal-length digests compared with `timingSafeEqual`, against every secret without stopping
  *   early, so neither the secret's content nor its length nor which secret matched shows in the
  *   timing. (A one-shot hash instead of an HMAC object per request: same guarantee, a fraction of
  *   the cost.)
- * - When `WEBHOOK_SIGNING_SECRET` is set, `x-capconnect-signature: t=<unix s>,v1=<hex>` must also
- *   be present, with `v1 = HMAC-SHA256(secret, "<t>.<raw body>")` and `t` within 5 minutes of now.
+ * - When `WEBHOOK_SIGNING_SECRET` is set, `x-capconnect-signature` must also carry a valid
+ *   signature (signature.ts: v2 over method, path, query, timestamp and body; v1 only when allowed)
+ *   that was not used before by a request answered 2xx (replay.ts).
  * Every failure is the same 401: the answer never says which part was wrong.
  */
 
 export const TOKEN_HEADER = 'x-capconnect-token';
 export const SIGNATURE_HEADER = 'x-capconnect-signature';
-/** How far a signature's timestamp may be from now, either way (replay protection). */
-export const SIGNATURE_TOLERANCE_S = 300;
-
 const UNAUTHORIZED = () => new HttpError(401, 'unauthorized', 'missing or invalid credentials');
+/**
+ * A valid signature already answered 2xx. Its own code tells an honest sender that sent the same
+ * request twice within one second (same timestamp, same body) to sign it again; it tells a replayer
+ * nothing new, since only a valid signature gets this far.
+ */
+const REPLAYED = () => new HttpError(401, 'signature_replayed', 'this signed request was already answered; sign it again with a new timestamp');
 
 export interface TokenVerifier {
   (presented: string | undefined): boolean;
@@ -39,37 +46,6 @@ export function createTokenVerifier(secrets: readonly string[]): TokenVerifier {
   };
 }
 
-/** `t=<unix s>,v1=<hex>[,v1=<hex>…]` → the timestamp and every v1 digest, or undefined when malformed. */
-export function parseSignatureHeader(header: string): { timestampS: number; digests: Buffer[] } | undefined {
-  let timestampS: number | undefined;
-  const digests: Buffer[] = [];
-  for (const part of header.split(',')) {
-    const separator = part.indexOf('=');
-    if (separator < 0) return undefined;
-    const name = part.slice(0, separator).trim();
-    const value = part.slice(separator + 1).trim();
-    if (name === 't' && /^\d{1,12}$/.test(value)) timestampS = Number(value);
-    else if (name === 'v1' && /^[0-9a-fA-F]{64}$/.test(value)) digests.push(Buffer.from(value, 'hex'));
-  }
-  return timestampS === undefined || digests.length === 0 ? undefined : { timestampS, digests };
-}
-
-/** The `v1` value for a body: what a client computes. */
-export function signBody(secret: string, timestampS: number, body: Buffer | string): string {
-  return createHmac('sha256', secret).update(`${timestampS}.`, 'utf8').update(body).digest('hex');
-}
-
-export function verifySignature(secret: string, header: string | undefined, body: Buffer, nowMs: number): boolean {
-  if (header === undefined) return false;
-  const parsed = parseSignatureHeader(header);
-  if (!parsed) return false;
-  if (Math.abs(nowMs / 1000 - parsed.timestampS) > SIGNATURE_TOLERANCE_S) return false;
-  const expected = Buffer.from(signBody(secret, parsed.timestampS, body), 'hex');
-  let matched = false;
-  for (const digest of parsed.digests) matched = timingSafeEqual(digest, expected) || matched;
-  return matched;
-}
-
 function headerText(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(',') : value;
 }
@@ -82,12 +58,55 @@ export function requireToken(verify: TokenVerifier): RequestHandler {
   };
 }
 
-/** Checks the HMAC signature over the raw body (empty for GET); a no-op without a signing secret. */
-export function requireSignature(secret: string | undefined, clock: () => number): RequestHandler {
-  return (req, _res, next) => {
-    if (secret !== undefined && !verifySignature(secret, headerText(req.headers[SIGNATURE_HEADER]), rawBodyOf(req), clock())) {
-      throw UNAUTHORIZED();
+export interface SignatureRules {
+  secret: string | undefined;
+  /** `WEBHOOK_SIGNING_ACCEPT_V1`. */
+  acceptV1: boolean;
+  ledger: SignatureLedger;
+  clock: () => number;
+}
+
+/** The path and the query string exactly as the client sent them. */
+function pathAndQuery(req: Request): { path: string; query: string } {
+  const target = req.originalUrl;
+  const mark = target.indexOf('?');
+  return mark < 0 ? { path: target, query: '' } : { path: target.slice(0, mark), query: target.slice(mark + 1) };
+}
+
+/**
+ * Checks the request signature over method, path, query and raw body (empty for GET), then claims
+ * it in the ledger: a signature already claimed is a replay (401). The claim is released when the
+ * answer is not 2xx, so the same signed request may be retried. A no-op without a signing secret.
+ */
+export function requireSignature(rules: SignatureRules): RequestHandler {
+  return async (req, res, next) => {
+    if (rules.secret === undefined) {
+      next();
+      return;
     }
+    const { path, query } = pathAndQuery(req);
+    const verified = verifySignature(rules.secret, headerText(req.headers[SIGNATURE_HEADER]), {
+      method: req.method, path, query, body: rawBodyOf(req),
+    }, { acceptV1: rules.acceptV1, nowMs: rules.clock() });
+    if (!verified) throw UNAUTHORIZED();
+    // Kept until the signature's own window closes (on our clock), after which the timestamp check refuses it anyway.
+    const ttlMs = Math.max(1000, (verified.timestampS + SIGNATURE_TOLERANCE_S + 1) * 1000 - rules.clock());
+    let claimed: boolean;
+    try {
+      claimed = await rules.ledger.claim(verified.digestHex, ttlMs);
+    } catch (error) {
+      throw new QueueUnavailableError('signature ledger unavailable', { cause: error });
+    }
+    if (!claimed) throw REPLAYED();
+    let settled = false;
+    const settle = () => {
+      if (settled) return;
+      settled = true;
+      const answered2xx = res.writableFinished && res.statusCode >= 200 && res.statusCode < 300;
+      if (!answered2xx) void rules.ledger.release(verified.digestHex);
+    };
+    res.once('finish', settle);
+    res.once('close', settle);
     next();
   };
 }

@@ -49,7 +49,7 @@ export const requireJson: RequestHandler = (req, _res, next) => {
   next();
 };
 
-/** Reads the body as bytes, up to `limitBytes` (413 beyond; gzip/deflate are inflated first). */
+/** Reads the body as bytes, up to `limitBytes` (413 beyond; gzip, deflate and brotli bodies are inflated first, the limit applying to the inflated size). */
 export function readRawBody(limitBytes: number): RequestHandler[] {
   return [
     express.raw({ type: () => true, limit: limitBytes }),
@@ -102,7 +102,10 @@ export function checkJsonLimits(value: unknown, topLevelArrayMax: number = JSON_
  * top-level array is longer than `topLevelArrayMax` (a batch over `BATCH_MAX_EVENTS`).
  */
 export function parseJsonBody(req: Request, topLevelArrayMax?: number): unknown {
-  const raw = rawBodyOf(req);
+  let raw = rawBodyOf(req);
+  // A UTF-8 byte order mark before JSON text may be ignored by parsers (https://www.rfc-editor.org/rfc/rfc8259#section-8.1),
+  // and some Windows tools always write one.
+  if (raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf) raw = raw.subarray(3);
   if (raw.length === 0) throw new HttpError(400, 'malformed_json', 'the request body is empty');
   let value: unknown;
   try {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { NOW_MS, SECRET, reply, startHarness, type Harness } from './test/harness.js';
 
 /**
- * The promise of SPEC intro: raw personal data exists only in the memory of one request. Events
+ * The privacy promise (docs/architecture.md#privacy-model): raw personal data exists only in the memory of one request. Events
  * full of distinctive values go through every route; then every Redis key and value under the
  * test prefix, every log line, every response and the metrics text are scanned for them.
  */

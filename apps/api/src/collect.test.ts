@@ -15,7 +15,7 @@ const post = async (h: Harness, path: string, body: unknown) =>
   reply(await request(h.app).post(path).set('x-capconnect-token', SECRET).set('content-type', 'application/json').send(JSON.stringify(body)));
 
 describe('POST /v1/collect', () => {
-  it('queues one job per eligible provider and answers 202 with the SPEC shape', async () => {
+  it('queues one job per eligible provider and answers 202 with the documented body (docs/architecture.md#routes)', async () => {
     const h = harness();
     const res = await post(h, '/v1/collect', purchase('order-1'));
     expect(res.status).toBe(202);

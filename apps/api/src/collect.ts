@@ -2,10 +2,15 @@ import type { DeliveryTarget } from '@capconnect/queue';
 import type { RequestHandler } from 'express';
 import type { AppDeps } from './deps.js';
 import { HttpError, sendError } from './errors.js';
-import { acceptedBody, checkItem, destinationsOf, enqueueChecked, type IngestResult } from './ingest.js';
+import { acceptedBody, checkItem, checkItems, destinationsOf, enqueueChecked, type IngestResult } from './ingest.js';
+import { warnSharedOrderIds } from './order-ids.js';
 import { parseJsonBody } from './body.js';
 import { noteEvents, noteOutcome } from './observe.js';
-import { awaitOutcomes, syncAnswer, syncHttpStatus, waitMsOf } from './wait.js';
+import { awaitOutcomes, syncAnswer, syncHttpStatus, waitMsOf, type WaitContext } from './wait.js';
+
+function waitContext(deps: AppDeps): WaitContext {
+  return { queues: deps.producer.queues, gate: deps.waitGate, events: deps.outcomes, logger: deps.logger };
+}
 
 /** `POST /v1/collect`: one event → 202 (stored), 422 (no provider can take it), 400 (invalid). */
 export function collectHandler(deps: AppDeps): RequestHandler {
@@ -35,9 +40,9 @@ export function collectHandler(deps: AppDeps): RequestHandler {
       return;
     }
     const targets = destinationsOf(result);
-    const waited = await awaitOutcomes(deps.producer.queues, targets, waitMs, res, deps.logger);
+    const waited = await awaitOutcomes(waitContext(deps), targets, waitMs, res);
     const answer = syncAnswer(result.eventId, targets, waited.statuses, result.skipped);
-    res.status(syncHttpStatus(answer, waited.complete)).json(answer);
+    res.status(syncHttpStatus(answer, waited)).json({ ...answer, ...(!waited.granted && { waitGranted: false }) });
   };
 }
 
@@ -65,7 +70,8 @@ export function ingestBatchHandler(deps: AppDeps): RequestHandler {
     if (!Array.isArray(body)) throw new HttpError(400, 'invalid_body', 'the body must be a JSON array of events');
     if (body.length === 0) throw new HttpError(400, 'invalid_body', 'the batch must hold at least one event');
     const nowMs = deps.clock();
-    const checked = (body as unknown[]).map((item) => checkItem(item, deps.config, nowMs, deps.logger));
+    const checked = await checkItems(body as unknown[], deps.config, nowMs, deps.logger);
+    warnSharedOrderIds(checked);
     noteEvents(res, checked.flatMap((item) => (item.kind === 'prepared' ? [item.result.eventId] : [])), body.length);
     const results = await enqueueChecked(deps, checked, nowMs);
     for (const result of results) noteOutcome(res, result.kind === 'accepted' ? result.status : result.kind);
@@ -75,7 +81,7 @@ export function ingestBatchHandler(deps: AppDeps): RequestHandler {
       return;
     }
     const targets: DeliveryTarget[] = results.flatMap(destinationsOf);
-    const waited = await awaitOutcomes(deps.producer.queues, targets, waitMs, res, deps.logger);
+    const waited = await awaitOutcomes(waitContext(deps), targets, waitMs, res);
     let offset = 0;
     const entries = results.map((result, index) => {
       if (result.kind !== 'accepted') return ingestBatchEntry(result, index);
@@ -85,6 +91,6 @@ export function ingestBatchHandler(deps: AppDeps): RequestHandler {
       return { index, ...answer };
     });
     // A batch has no single verdict: 200 when every stored event reached its outcome, else 202.
-    res.status(waited.complete ? 200 : 202).json({ results: entries, validationErrors });
+    res.status(waited.granted && waited.complete ? 200 : 202).json({ results: entries, validationErrors, ...(!waited.granted && { waitGranted: false }) });
   };
 }

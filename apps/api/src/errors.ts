@@ -4,11 +4,12 @@ import type { Logger } from '@capconnect/telemetry';
 import type { ErrorRequestHandler, Response } from 'express';
 
 /**
- * Error answers (SPEC §2): `{error: "<code>", message, issues?}`. Messages are fixed texts written
+ * Error answers (docs/architecture.md#errors): `{error: "<code>", message, issues?}`. Messages are fixed texts written
  * here or by the core contract, so no submitted value and no stack trace can ever come back.
  */
 export type ErrorCode =
   | 'unauthorized'
+  | 'signature_replayed'
   | 'unsupported_media_type'
   | 'payload_too_large'
   | 'too_many_events'
@@ -42,9 +43,17 @@ export function sendError(res: Response, status: number, code: ErrorCode, messag
 /** Seconds a client should wait before retrying after a 503 (Redis could not take the write). */
 export const RETRY_AFTER_S = 1;
 
+/**
+ * The 503 text. A stalled Redis can still run commands already written to its socket once it
+ * resumes, so a write this answer gave up on may have been stored after all: the only safe retry is
+ * the same body, which carries the same event ids (derived ones included) and is deduplicated
+ * (docs/decisions.md#posted-event-ids).
+ */
+export const UNAVAILABLE_MESSAGE = 'the event store did not confirm the write in time; the events may have been stored; retry with the same body';
+
 export function sendUnavailable(res: Response): void {
   res.setHeader('Retry-After', String(RETRY_AFTER_S));
-  sendError(res, 503, 'queue_unavailable', 'the event store is unavailable; nothing was stored, retry shortly');
+  sendError(res, 503, 'queue_unavailable', UNAVAILABLE_MESSAGE);
 }
 
 /**
@@ -84,7 +93,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (status === 413) {
       sendError(res, 413, 'payload_too_large', 'the request body is larger than the configured limit');
     } else if (status === 415) {
-      sendError(res, 415, 'unsupported_media_type', 'the body must be uncompressed, gzip or deflate JSON in UTF-8');
+      sendError(res, 415, 'unsupported_media_type', 'the body must be uncompressed, gzip, deflate or brotli JSON in UTF-8');
     } else if (status !== undefined) {
       sendError(res, 400, 'bad_request', 'the request could not be read');
     } else {

@@ -27,7 +27,7 @@ export type CheckedItem =
 /** One item after the enqueue. */
 export type IngestResult =
   | { kind: 'invalid'; issues: ContractIssue[] }
-  /** No provider can take the event (SPEC §2.1: 422 for a single event). */
+  /** No provider can take the event (docs/architecture.md#eligibility-and-routing: 422 for a single event). */
   | { kind: 'rejected'; eventId: string; skipped: Skip[]; warnings: Warning[] }
   | { kind: 'accepted'; eventId: string; status: 'queued' | 'duplicate'; jobs: EnqueuedJob[]; skipped: Skip[]; warnings: Warning[] };
 
@@ -64,6 +64,25 @@ export function checkItem(input: unknown, config: Config, nowMs: number, logger:
     logger.error({ errorName: error instanceof Error ? error.name : typeof error }, 'ingest item could not be processed');
     return { kind: 'invalid', issues: [{ path: '', message: 'could not be processed' }] };
   }
+}
+
+/** Items checked between two yields to the event loop in a batch. */
+export const CHECK_CHUNK_ITEMS = 50;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => { setImmediate(resolve); });
+
+/**
+ * `checkItem` for every item of a batch, yielding to the event loop every `CHECK_CHUNK_ITEMS`
+ * items: a full batch of phone-heavy items takes hundreds of ms of normalization, which would
+ * otherwise stall every other request (health checks included) for that long.
+ */
+export async function checkItems(items: readonly unknown[], config: Config, nowMs: number, logger: Logger): Promise<CheckedItem[]> {
+  const checked: CheckedItem[] = [];
+  for (const [index, item] of items.entries()) {
+    if (index > 0 && index % CHECK_CHUNK_ITEMS === 0) await yieldToEventLoop();
+    checked.push(checkItem(item, config, nowMs, logger));
+  }
+  return checked;
 }
 
 /** Match-key coverage labels: the provider's own field names, never values. */
@@ -127,7 +146,7 @@ function countRejectedAndInvalid(metrics: Metrics, checked: readonly CheckedItem
   }
 }
 
-/** The SPEC §2 202 body of an accepted event. */
+/** The 202 body of an accepted event (docs/architecture.md#routes). */
 export function acceptedBody(result: Extract<IngestResult, { kind: 'accepted' }>) {
   return {
     eventId: result.eventId,

@@ -25,32 +25,51 @@ export function previewOf(prepared: PreparedEvent): Record<string, unknown> {
   return { ...prepared, match: maskMatch(prepared.match) };
 }
 
-/** Every plain value of the match fields (customData included), to recognise them in a payload. */
-function plainValues(value: unknown, into = new Set<string>()): Set<string> {
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') into.add(String(value));
+/** Every plain value and object key of the match fields (customData included), to recognise them in a payload. */
+function plainValues(value: unknown, into = { values: new Set<string>(), keys: new Set<string>() }): { values: Set<string>; keys: Set<string> } {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') into.values.add(String(value));
   else if (Array.isArray(value)) for (const item of value) plainValues(item, into);
-  else if (value !== null && typeof value === 'object') for (const item of Object.values(value)) plainValues(item, into);
+  else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      into.keys.add(key);
+      plainValues(item, into);
+    }
+  }
   return into;
 }
 
-function maskValues(value: unknown, secrets: ReadonlySet<string>): unknown {
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return secrets.has(String(value)) ? SEALED : value;
+/**
+ * The payload with every value, and every object key, that comes from a match field replaced:
+ * a `customData` key is the advertiser's free text (`{"canary@example.com": 1}` is a valid key) and
+ * as personal as its value. Masked keys stay distinct: `[sealed]`, `[sealed-2]`, …
+ */
+function maskValues(value: unknown, secrets: { values: ReadonlySet<string>; keys: ReadonlySet<string> }): unknown {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return secrets.values.has(String(value)) ? SEALED : value;
   if (Array.isArray(value)) return value.map((item) => maskValues(item, secrets));
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, maskValues(item, secrets)]));
+  if (value !== null && typeof value === 'object') {
+    let masked = 0;
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => {
+      const shown = secrets.keys.has(key) ? (masked++ === 0 ? SEALED : `[sealed-${masked}]`) : key;
+      return [shown, maskValues(item, secrets)];
+    }));
+  }
   return value;
 }
 
 /**
  * The exact provider payload for one prepared event (a Meta `data[]` element, a Google click
  * conversion or adjustment row), built by the same code the workers use, with every value that
- * comes from a match field replaced by `[sealed]`: the integrator sees the structure and the
+ * comes from a match field replaced by `[sealed]` (and every key of `customData` too): the integrator sees the structure and the
  * digests, and the preview sends no personal data back.
  */
 export function providerPayloadOf(prepared: PreparedEvent, config: Pick<Config, 'google'>): unknown {
   const payload = prepared.provider === 'meta'
     ? buildMetaEvent(prepared)
     : buildGoogleRow(prepared, { customerId: config.google.customerId || '0', timeZone: config.google.timeZone });
-  return maskValues(payload, plainValues(prepared.match));
+  // The match's own field names (fbc, clientIpAddress, …) are ours; only what is inside them is the sender's.
+  const secrets = { values: new Set<string>(), keys: new Set<string>() };
+  for (const value of Object.values(prepared.match)) plainValues(value, secrets);
+  return maskValues(payload, secrets);
 }
 
 /** The preview answer for one posted value: the HTTP status and body `/v1/preview` sends. */

@@ -1,4 +1,4 @@
-import { QUEUE_NAMES, createRedisConnection, formatFailure, jobIdFor, type DeliveryOutcome } from '@capconnect/queue';
+import { QUEUE_NAMES, createRedisConnection, createRequestRecords, formatFailure, jobIdFor, type DeliveryOutcome } from '@capconnect/queue';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -91,6 +91,41 @@ describe('GET /v1/events/:eventId', () => {
       expect.objectContaining({ provider: 'meta', state: 'sent', httpStatus: 200, reference: 'fbtrace-1', attempts: 1 }),
       expect.objectContaining({ provider: 'google', state: 'failed', reason: 'CLICK_NOT_FOUND', httpStatus: 200, reference: 'req-9' }),
     ]);
+  });
+});
+
+describe('GET /v1/events/:eventId with Google request diagnostics', () => {
+  it("shows the request's verdict and error counts on the google entry, also after the job is gone", async () => {
+    const h = harness();
+    fakeWorker(h, 'meta', () => sent('fbtrace-3'));
+    fakeWorker(h, 'google', () => sent('dm-req-3'));
+    await post(h, '/v1/collect', purchase('d-1'));
+    await expect.poll(async () => (await get(h, '/v1/events/d-1')).body.destinations?.map((d) => d.state), { timeout: 10_000 }).toEqual(['sent', 'sent']);
+    // What the Data Manager dispatcher and the diagnostics poller write (apps/worker).
+    const connection = createRedisConnection(h.redisUrl, 'worker');
+    cleanups.push(async () => { await connection.quit(); });
+    const records = createRequestRecords(connection, { prefix: h.prefix, firstPollDelayMs: 0 });
+    await records.save({ requestId: 'dm-req-3', provider: 'google', eventIds: ['d-1', 'd-2'], sentAtMs: 1_764_500_000_000, validateOnly: false, warnings: {} });
+    expect((await get(h, '/v1/events/d-1')).body.destinations?.[1]).toMatchObject({ provider: 'google', diagnostics: { state: 'pending', requestId: 'dm-req-3' } });
+    await records.complete('dm-req-3', { destinations: [{
+      conversionActionId: '111', requestStatus: 'PARTIAL_SUCCESS', errorCounts: { PROCESSING_ERROR_REASON_DENIED_CONSENT: 1 },
+      warningCounts: { PROCESSING_WARNING_REASON_GENERIC: 1 }, recordCount: 2,
+    }] }, 1_764_503_600_000);
+    const diagnostics = {
+      provider: 'google', requestId: 'dm-req-3', sentAt: 1_764_500_000_000, eventCount: 2, state: 'final', requestStatus: 'PARTIAL_SUCCESS',
+      destinations: [{ conversionActionId: '111', requestStatus: 'PARTIAL_SUCCESS', errorCounts: { PROCESSING_ERROR_REASON_DENIED_CONSENT: 1 }, warningCounts: { PROCESSING_WARNING_REASON_GENERIC: 1 }, recordCount: 2 }],
+      warnings: {}, checkedAt: 1_764_503_600_000, attempts: 0,
+    };
+    const { body } = await get(h, '/v1/events/d-1');
+    expect(body.destinations?.[0]).not.toHaveProperty('diagnostics');
+    expect(body.destinations?.[1]).toEqual(expect.objectContaining({ provider: 'google', state: 'sent', reference: 'dm-req-3', diagnostics }));
+
+    // Past completed-job retention the record still answers for the event.
+    await (await h.producer.queues.google.getJob(jobIdFor('google', 'd-1')))?.remove();
+    const later = await get(h, '/v1/events/d-1');
+    expect(later.body.destinations?.[1]).toEqual({
+      provider: 'google', jobId: jobIdFor('google', 'd-1'), state: 'sent', attempts: 1, reference: 'dm-req-3', finishedAt: 1_764_500_000_000, diagnostics,
+    });
   });
 });
 

@@ -54,7 +54,7 @@ describe('startApiServer', () => {
     cleanups.push(() => redis.dispose());
     await redis.stop();
     const { url, lines, server } = await boot({ REDIS_URL: redis.url });
-    expect(lines.some((line) => line.includes('redis is not reachable yet'))).toBe(true);
+    await expect.poll(() => lines.some((line) => line.includes('redis is not reachable yet')), { timeout: 5000 }).toBe(true);
     expect((await fetch(`${url}/readyz`)).status).toBe(503);
     expect(await (await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`)).text()).toContain('capconnect_redis_up 0');
     const down = await collect(url, 'srv-3');

@@ -2,15 +2,18 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '@capconnect/config';
 import { createKeyring } from '@capconnect/core';
-import { Producer, createRedisConnection, watchRedis } from '@capconnect/queue';
+import { OutcomeEvents, Producer, QUEUE_PREFIX, createRedisConnection, watchRedis, type RedisConnection } from '@capconnect/queue';
 import { createMetrics, startMetricsServer, type Logger } from '@capconnect/telemetry';
 import { Registry } from 'prom-client';
 import { createApp } from './app.js';
+import { redisSignatureLedger } from './replay.js';
 
 export interface ApiServerOptions {
   logger: Logger;
-  /** Interface to bind both ports to (default all interfaces). */
+  /** Interface of the public port (default all interfaces). */
   host?: string;
+  /** Interface of the metrics port (default `METRICS_HOST`, itself `127.0.0.1` by default). */
+  metricsHost?: string;
   /** BullMQ prefix (default `{capconnect}`); tests use a fresh one. */
   prefix?: string;
   clock?: () => number;
@@ -20,12 +23,49 @@ export interface ApiServer {
   /** The ingest port actually bound (`PORT` 0 picks a free one). */
   port: number;
   metricsPort: number;
+  /** The interface the metrics port is bound to (`METRICS_HOST`). */
+  metricsAddress: string;
   /**
    * Graceful stop: stop accepting connections, let in-flight requests finish (at most
    * `SHUTDOWN_TIMEOUT_MS`, then the remaining connections are cut), close the queues and Redis,
    * then the metrics server.
    */
   close(): Promise<void>;
+}
+
+/**
+ * The public server's defences against slow and numerous clients (docs/decisions.md#slow-clients):
+ * a client must send its headers within `HTTP_HEADERS_TIMEOUT_MS` and its whole request within
+ * `HTTP_REQUEST_TIMEOUT_MS`, an idle keep-alive connection closes after `HTTP_KEEP_ALIVE_TIMEOUT_MS`,
+ * and connections past `HTTP_MAX_CONNECTIONS` are closed as they arrive. Node checks the first two
+ * timeouts every `connectionsCheckingInterval` (30 s by default), so it runs every second here.
+ */
+export function createLimitedServer(config: Pick<Config, 'httpServer'>, listener: Parameters<typeof createServer>[1]): Server {
+  const limits = config.httpServer;
+  const server = createServer({
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+  }, listener);
+  server.maxConnections = limits.maxConnections;
+  return server;
+}
+
+/**
+ * Warns when Redis is not reachable at boot, decided by the connection's first verdict (ready or
+ * an error), not by its status at one instant: right after start-up a healthy connection is still
+ * `connecting`, which is no reason to warn.
+ */
+function warnIfRedisUnreachable(connection: RedisConnection, logger: Logger): void {
+  if (connection.status === 'ready') return;
+  const onReady = () => { connection.off('error', onError); };
+  const onError = () => {
+    connection.off('ready', onReady);
+    logger.warn('redis is not reachable yet; ingest answers 503 until it is');
+  };
+  connection.once('ready', onReady);
+  connection.once('error', onError);
 }
 
 function listen(server: Server, port: number, host: string | undefined): Promise<number> {
@@ -55,20 +95,28 @@ export async function startApiServer(config: Config, options: ApiServerOptions):
     policy: { maxAttempts: config.retry.maxAttempts, completedRetentionS: config.completedRetentionS, failedRetentionS: config.failedRetentionS },
     ...(options.prefix !== undefined && { prefix: options.prefix }),
   });
-  const app = createApp({ config, producer, metrics, logger, clock: options.clock ?? Date.now });
-  const metricsServer = await startMetricsServer(registry, config.metricsPort, options.host);
-  const httpServer = createServer(app);
+  warnIfRedisUnreachable(connection, logger);
+  // One settlement listener per queue for every `?wait=` of this process, on its own (blocking) connections.
+  const outcomes = new OutcomeEvents({
+    connect: () => createRedisConnection(config.redisUrl, 'worker', { connectionName: 'capconnect-api-events' }),
+    ...(options.prefix !== undefined && { prefix: options.prefix }),
+  });
+  const app = createApp({
+    config, producer, metrics, logger, outcomes, clock: options.clock ?? Date.now,
+    signatureLedger: redisSignatureLedger(connection, options.prefix ?? QUEUE_PREFIX, () => producer.awaitReady(500)),
+  });
+  const metricsServer = await startMetricsServer(registry, config.metricsPort, options.metricsHost ?? config.metricsHost);
+  const httpServer = createLimitedServer(config, app);
   let port: number;
   try {
     port = await listen(httpServer, config.port, options.host);
   } catch (error) {
     await metricsServer.close();
+    await outcomes.close();
     await producer.close();
     connection.disconnect();
     throw error;
   }
-
-  if (connection.status !== 'ready') logger.warn('redis is not reachable yet; ingest answers 503 until it is');
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -82,11 +130,12 @@ export async function startApiServer(config: Config, options: ApiServerOptions):
       await stopped;
       clearInterval(sweep);
       clearTimeout(force);
+      await outcomes.close();
       await producer.close().catch(() => undefined);
       await connection.quit().catch(() => { connection.disconnect(); });
       await metricsServer.close();
     })();
     return closing;
   };
-  return { port, metricsPort: metricsServer.port, close };
+  return { port, metricsPort: metricsServer.port, metricsAddress: metricsServer.address, close };
 }

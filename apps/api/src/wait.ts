@@ -1,11 +1,11 @@
 import type { Provider, Skip } from '@capconnect/core';
-import { waitForOutcomes, type DeliveryStatus, type DeliveryTarget, type ProviderQueues } from '@capconnect/queue';
+import { readStatuses, waitForOutcomes, type DeliveryStatus, type DeliveryTarget, type OutcomeEvents, type ProviderQueues } from '@capconnect/queue';
 import type { Logger } from '@capconnect/telemetry';
 import type { Request, Response } from 'express';
 import { HttpError } from './errors.js';
 
 /**
- * `?wait=<seconds>` (SPEC §2): after the events are stored, wait for the providers' outcomes and
+ * `?wait=<seconds>` (docs/architecture.md#waiting-for-outcomes): after the events are stored, wait for the providers' outcomes and
  * answer in the synchronous form. The wait never changes whether an event was stored: if Redis
  * stops answering mid-wait, the answer is the 202 with what is known.
  */
@@ -64,29 +64,84 @@ export function syncAnswer(eventId: string, targets: readonly DeliveryTarget[], 
   return { eventId, accepted: results.some((result) => result.status === 'sent'), results };
 }
 
+/**
+ * Bounds the requests waiting at once (`WAIT_MAX_CONCURRENT`): each holds a socket, timers and a
+ * share of the safety polls, so an unbounded number of `?wait=` requests is a cheap way to load
+ * Redis and the process. A request over the bound is answered at once with the current state.
+ */
+export interface WaitGate {
+  tryEnter(): boolean;
+  leave(): void;
+  /** Waits running now. */
+  readonly active: number;
+  /** Waits refused since start. */
+  readonly refused: number;
+}
+
+export function createWaitGate(maxConcurrent: number): WaitGate {
+  let active = 0;
+  let refused = 0;
+  return {
+    tryEnter() {
+      if (active >= maxConcurrent) {
+        refused += 1;
+        return false;
+      }
+      active += 1;
+      return true;
+    },
+    leave() { active = Math.max(0, active - 1); },
+    get active() { return active; },
+    get refused() { return refused; },
+  };
+}
+
+/** Says in the answer that a `?wait=` was not granted (over `WAIT_MAX_CONCURRENT`). */
+export const WAIT_HEADER = 'x-capconnect-wait';
+
+export interface WaitContext {
+  queues: ProviderQueues;
+  gate: WaitGate;
+  events?: OutcomeEvents | undefined;
+  logger: Logger;
+}
+
+export interface Waited {
+  statuses: (DeliveryStatus | undefined)[];
+  complete: boolean;
+  /** False when the wait was refused (too many waiting requests): the statuses are a single read. */
+  granted: boolean;
+}
+
 /** Waits for the outcomes of `targets`; ends early when the client hangs up. Never throws. */
-export async function awaitOutcomes(
-  queues: ProviderQueues,
-  targets: readonly DeliveryTarget[],
-  waitMs: number,
-  res: Response,
-  logger: Logger,
-): Promise<{ statuses: (DeliveryStatus | undefined)[]; complete: boolean }> {
+export async function awaitOutcomes(context: WaitContext, targets: readonly DeliveryTarget[], waitMs: number, res: Response): Promise<Waited> {
+  const unknown = () => targets.map(() => undefined);
+  if (!context.gate.tryEnter()) {
+    res.setHeader(WAIT_HEADER, 'not-granted');
+    const statuses = await readStatuses(context.queues, targets).catch(unknown);
+    return { statuses, complete: false, granted: false };
+  }
   const hangUp = new AbortController();
   const onClose = () => { hangUp.abort(); };
   res.once('close', onClose);
   try {
-    return await waitForOutcomes(queues, targets, { timeoutMs: waitMs, signal: hangUp.signal });
+    const waited = await waitForOutcomes(context.queues, targets, { timeoutMs: waitMs, signal: hangUp.signal, ...(context.events && { events: context.events }) });
+    return { ...waited, granted: true };
   } catch (error) {
-    logger.warn({ errorName: error instanceof Error ? error.name : typeof error }, 'wait for outcomes ended early: status read failed');
-    return { statuses: targets.map(() => undefined), complete: false };
+    context.logger.warn({ errorName: error instanceof Error ? error.name : typeof error }, 'wait for outcomes ended early: status read failed');
+    return { statuses: unknown(), complete: false, granted: true };
   } finally {
     res.off('close', onClose);
+    context.gate.leave();
   }
 }
 
-/** 200 when a provider accepted, 422 when all settled and none did, 202 when the time ran out. */
-export function syncHttpStatus(answer: SyncAnswer, complete: boolean): number {
+/**
+ * 200 when a provider accepted, 422 when all settled and none did, 202 when the time ran out or
+ * the wait was not granted (then the answer is the state at arrival, whatever it says).
+ */
+export function syncHttpStatus(answer: SyncAnswer, waited: Pick<Waited, 'complete' | 'granted'>): number {
+  if (!waited.granted) return 202;
   if (answer.accepted) return 200;
-  return complete ? 422 : 202;
+  return waited.complete ? 422 : 202;
 }

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { Batcher } from './batcher.js';
 
-function recorder(delayMs = 0, extra: { maxSize?: number; maxLingerMs?: number; canGrow?: () => boolean } = {}) {
+function recorder(delayMs = 0, extra: { maxSize?: number; maxLingerMs?: number; canGrow?: () => boolean; backlog?: () => boolean } = {}) {
   const batches: number[][] = [];
   const batcher = new Batcher<number, string>({
     maxSize: extra.maxSize ?? 3,
     lingerMs: 30,
     ...(extra.maxLingerMs !== undefined && { maxLingerMs: extra.maxLingerMs }),
     ...(extra.canGrow !== undefined && { canGrow: extra.canGrow }),
+    ...(extra.backlog !== undefined && { backlog: extra.backlog }),
     send: async (items) => {
       batches.push(items);
       await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -112,6 +113,23 @@ describe('Batcher', () => {
       await Promise.all([batcher.submit(1), batcher.submit(2)]);
       expect(batches).toEqual([[1, 2]]);
       expect(performance.now() - started).toBeLessThan(200);
+    });
+
+    it('asks `backlog` when a linger ends: no backlog, no extension, whatever noteDrained said', async () => {
+      let backlog = false;
+      const { batches, batcher } = recorder(0, { maxSize: 10, maxLingerMs: 3000, backlog: () => backlog });
+      // Two items 45 ms apart (1.5 lingers): held for a backlog, they would share one batch.
+      const first = batcher.submit(1);
+      await sleep(45);
+      await Promise.all([first, batcher.submit(2)]);
+      expect(batches).toEqual([[1], [2]]);
+      backlog = true;
+      const third = batcher.submit(3);
+      await sleep(45);
+      const fourth = batcher.submit(4);
+      backlog = false;
+      await Promise.all([third, fourth]);
+      expect(batches).toEqual([[1], [2], [3, 4]]);
     });
 
     it('never waits longer than maxLingerMs', async () => {

@@ -1,5 +1,5 @@
 /**
- * Micro-batching in one process (SPEC §5): items submitted one by one are gathered into one
+ * Micro-batching in one process (docs/architecture.md#batching): items submitted one by one are gathered into one
  * provider request, sent when `maxSize` items are waiting or `lingerMs` after the first one
  * arrived, whichever comes first. Each submitter awaits its own item's result, so every BullMQ
  * job keeps its own outcome while many jobs share one request. While a submitter waits, BullMQ
@@ -13,6 +13,11 @@
  * would send the first job alone. Live traffic keeps running the queue dry, so it keeps the
  * plain linger and its latency. The extension also stops when the source cannot hand over more
  * (`canGrow`: a worker whose every concurrency slot holds a job fetches nothing new).
+ *
+ * A source that knows better than "ran dry since the batch opened" passes `backlog`. A BullMQ
+ * worker needs it: it reports `drained` on the empty fetch that follows a job, before that job's
+ * processor runs, so at trickle rate every batch would open after the report and wait the whole
+ * `maxLingerMs` for a backlog that does not exist (docs/decisions.md#backlog-batching-beyond-the-linger).
  */
 
 export interface BatcherOptions<Item, Result> {
@@ -28,6 +33,11 @@ export interface BatcherOptions<Item, Result> {
   maxLingerMs?: number;
   /** False while the source cannot hand over more items until some finish. Default: always true. */
   canGrow?: () => boolean;
+  /**
+   * True while the source is draining a backlog, asked when a linger ends. Default: the source has
+   * not called `noteDrained` since the open batch began.
+   */
+  backlog?: () => boolean;
 }
 
 /** One item of the open batch and everyone waiting for it. */
@@ -102,7 +112,8 @@ export class Batcher<Item, Result> {
     this.timer = undefined;
     const waitedMs = performance.now() - this.openedAt;
     const canGrow = this.options.canGrow?.() ?? true;
-    if (!this.drainedSinceOpen && canGrow && waitedMs + this.options.lingerMs <= this.maxLingerMs) {
+    const backlog = this.options.backlog?.() ?? !this.drainedSinceOpen;
+    if (backlog && canGrow && waitedMs + this.options.lingerMs <= this.maxLingerMs) {
       this.timer = setTimeout(() => { this.lingerOver(); }, this.options.lingerMs);
       return;
     }

@@ -14,7 +14,7 @@ import { Batcher } from './batcher.js';
  */
 export interface Dispatcher {
   readonly provider: Provider;
-  /** Unix ms after which the event must never be sent (SPEC §5 "Expiry"). */
+  /** Unix ms after which the event must never be sent (docs/architecture.md#expiry). */
   expiresAtMs(job: OpenedJob): number;
   /** Builds, checks and batches the event; resolves with its own result, never rejects. */
   deliver(job: OpenedJob, nowMs: number): Promise<EventResult>;

@@ -1,6 +1,6 @@
 import { createKeyring, generateKeyText } from '@capconnect/core';
 import { HttpClient, MetaClient } from '@capconnect/providers';
-import { JOB_NAME, jobOptions, parseFailure, toJobData, type JobData } from '@capconnect/queue';
+import { JOB_NAME, jobOptions, parseFailure, sealingContext, toJobData, type JobData } from '@capconnect/queue';
 import { SANDBOX_DEFAULTS } from '@capconnect/sandbox';
 import { afterEach, describe, expect, it } from 'vitest';
 import { googleEvent, metaEvent, startHarness, type Harness } from './test/harness.js';
@@ -29,13 +29,21 @@ describe('jobs that cannot be delivered fail with a reason chosen by error type'
     await addRaw(h, 'meta', 'bad-sealed-type', { ...valid, sealed: 42 });
     await addRaw(h, 'meta', 'foreign-key', toJobData(metaEvent('foreign-key'), otherKeyring, Date.now()));
     await addRaw(h, 'meta', 'wrong-queue', toJobData(googleEvent('wrong-queue', { match: {} }), otherKeyring, Date.now()));
-    const codes = await failureCodes(h, 'meta', 3);
+    // Sealed with the right key, but the plaintext is `null`: once a TypeError retried until the budget ran out.
+    const nullSealed = toJobData(metaEvent('null-sealed'), h.keyring, Date.now());
+    await addRaw(h, 'meta', 'null-sealed', { ...nullSealed, sealed: h.keyring.seal('null', sealingContext('meta', 'null-sealed')) });
+    const codes = await failureCodes(h, 'meta', 4);
     expect(codes).toEqual({
       [jobOptions('meta', 'bad-sealed-type', POLICY).jobId!]: 'invalid_job',
       [jobOptions('meta', 'foreign-key', POLICY).jobId!]: 'unsealable',
       [jobOptions('meta', 'wrong-queue', POLICY).jobId!]: 'invalid_job',
+      [jobOptions('meta', 'null-sealed', POLICY).jobId!]: 'invalid_job',
     });
     expect(h.sandbox.control.stats('meta').requests).toBe(0);
+    // Counted under their own codes, not `other`.
+    expect(await h.metric('capconnect_provider_errors_total', { provider: 'meta', code: 'invalid_job' })).toBe(3);
+    expect(await h.metric('capconnect_provider_errors_total', { provider: 'meta', code: 'unsealable' })).toBe(1);
+    expect(await h.metric('capconnect_provider_errors_total', { provider: 'meta', code: 'other' })).toBe(0);
   });
 });
 

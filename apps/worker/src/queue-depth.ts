@@ -4,7 +4,7 @@ import type { Metrics } from '@capconnect/telemetry';
 import type { Queue } from 'bullmq';
 
 /**
- * Fills `capconnect_queue_jobs` from ONE process at a time (reference A4: queue depth from one
+ * Fills `capconnect_queue_jobs` from ONE process at a time (docs/decisions.md#metrics-on-their-own-port: queue depth from one
  * exporter, not every pod hammering Redis). Processes race for a short Redis lease each interval;
  * the holder reads `getJobCounts`, everyone else clears its gauge, so summing the series across
  * pods counts every job once.

@@ -5,7 +5,7 @@ import type { Metrics } from '@capconnect/telemetry';
 import { DelayedError, RateLimitError, UnrecoverableError, type Job } from 'bullmq';
 
 /**
- * What BullMQ does with a job once its event has a result (SPEC §5 "Retries"):
+ * What BullMQ does with a job once its event has a result (docs/architecture.md#outcomes):
  *
  * | result | BullMQ | attempt spent? |
  * |---|---|---|
@@ -122,7 +122,7 @@ export async function settle(job: DeliveryJob, token: string | undefined, result
     if (now + waitMs > expiresAtMs) fail(context, 'expired');
     metrics.dispatchEvents.inc({ provider, outcome: 'retried' });
     await context.rateLimit(waitMs);
-    // Keep the default message: BullMQ recognises a rate-limit by it (reference A1 pitfalls).
+    // Keep the default message: BullMQ recognises a rate-limit by it (docs/platforms.md#bullmq-and-redis).
     throw new RateLimitError();
   }
 

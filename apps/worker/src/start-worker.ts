@@ -4,12 +4,13 @@ import { GoogleClient, HttpClient, MetaClient, TokenProvider, type RequestRecord
 import { createRedisConnection, watchRedis } from '@capconnect/queue';
 import { createMetrics, startMetricsServer, statusClass, type Logger, type Metrics } from '@capconnect/telemetry';
 import { Registry } from 'prom-client';
+import { createGoogleDataManagerSupport, usesDataManager } from './google-diagnostics.js';
 import { createWorkers, type WorkerDeps, type Workers } from './workers.js';
 
 export interface StartWorkerOptions {
   /** BullMQ prefix (default `{capconnect}`); tests use a fresh one. */
   prefix?: string;
-  /** Interface for the metrics server (default all interfaces). */
+  /** Interface for the metrics server, `/healthz` and `/readyz` (default `METRICS_HOST`). */
   host?: string;
   /** Passed through to `createWorkers` (tests shorten locks and stalled checks). */
   overrides?: Partial<Pick<WorkerDeps, 'lockDurationMs' | 'stalledIntervalMs' | 'blockedRetryMs' | 'queueDepthIntervalMs'>>;
@@ -23,13 +24,24 @@ export interface StartedWorker {
   close(): Promise<void>;
 }
 
-/** Provider request metrics: count, duration and batch size by status class. */
-function requestObserver(metrics: Metrics): (record: RequestRecord) => void {
+/**
+ * Provider request metrics: count, duration and batch size by status class. A version warning is
+ * counted on every response and logged once per process and provider (it repeats on every request).
+ */
+export function requestObserver(metrics: Metrics, logger: Logger): (record: RequestRecord) => void {
+  const warned = new Set<string>();
   return (record) => {
     const labels = { provider: record.provider, status_class: statusClass(record.httpStatus) };
     metrics.providerRequests.inc(labels);
     metrics.providerRequestDuration.observe(labels, record.durationMs / 1000);
     metrics.providerBatchSize.observe({ provider: record.provider }, record.batchSize);
+    if (record.versionWarning !== undefined) {
+      metrics.providerVersionWarnings.inc({ provider: record.provider });
+      if (!warned.has(record.provider)) {
+        warned.add(record.provider);
+        logger.warn({ provider: record.provider, warning: record.versionWarning, ...(record.provider === 'meta' && { setting: 'META_API_VERSION' }) }, 'provider API version warning: move to a newer version');
+      }
+    }
   };
 }
 
@@ -44,7 +56,12 @@ export async function startWorker(config: Config, logger: Logger, options: Start
   watchRedis(connection, { logger, redisUp: metrics.redisUp, whileDown: 'jobs wait until it is back' });
 
   const http = new HttpClient({ timeoutMs: config.httpTimeoutMs });
-  const onRequest = requestObserver(metrics);
+  const onRequest = requestObserver(metrics, logger);
+  // Data Manager: shared request quotas (the dispatcher's client takes `quotas.write` as `permits`),
+  // request records (saved per accepted request) and the diagnostics poller (google-diagnostics.ts).
+  const googleDataManager = usesDataManager(config)
+    ? createGoogleDataManagerSupport({ config, connection, metrics, logger, http, ...(options.prefix !== undefined && { prefix: options.prefix }) })
+    : undefined;
   const deps: WorkerDeps = {
     connection,
     keyring: createKeyring(config.queueEncryptionKey),
@@ -64,7 +81,7 @@ export async function startWorker(config: Config, logger: Logger, options: Start
       batchMax: meta.batchMax,
       client: new MetaClient({
         http, apiBaseUrl: meta.apiBaseUrl, apiVersion: meta.apiVersion, pixelId: meta.pixelId, accessToken: meta.accessToken,
-        testEventCode: meta.testEventCode, onRequest,
+        testEventCode: meta.testEventCode, maxRequestBytes: config.providerRequestBytes.meta, onRequest,
       }),
     };
   }
@@ -75,14 +92,16 @@ export async function startWorker(config: Config, logger: Logger, options: Start
       batchMax: google.batchMax, customerId: google.customerId, timeZone: google.timeZone,
       client: new GoogleClient({
         http, tokens, apiBaseUrl: google.apiBaseUrl, apiVersion: google.apiVersion, customerId: google.customerId,
-        developerToken: google.developerToken, loginCustomerId: google.loginCustomerId, validateOnly: google.validateOnly, onRequest,
+        developerToken: google.developerToken, loginCustomerId: google.loginCustomerId, validateOnly: google.validateOnly,
+        maxRequestBytes: config.providerRequestBytes.googleAds, onRequest,
       }),
     };
   }
 
   const workers = createWorkers(deps);
+  googleDataManager?.start();
   let closing: Promise<void> | undefined;
-  const metricsServer = await startMetricsServer(registry, config.metricsPort, options.host, {
+  const metricsServer = await startMetricsServer(registry, config.metricsPort, options.host ?? config.metricsHost, {
     // Liveness for orchestrators (the worker has no public port): the process runs; Redis state is
     // reported but does not fail the probe, because restarting a worker cannot bring Redis back.
     health: () => ({ service: 'worker', redis: connection.status === 'ready', providers: { meta: config.meta.enabled, google: config.google.enabled } }),
@@ -97,6 +116,7 @@ export async function startWorker(config: Config, logger: Logger, options: Start
     metricsPort: metricsServer.port,
     close() {
       closing ??= (async () => {
+        await googleDataManager?.stop();
         await workers.close(config.shutdownTimeoutMs);
         await http.close();
         connection.disconnect();

@@ -44,7 +44,7 @@ export interface Workers {
   readonly workers: Partial<Record<Provider, Worker<unknown, DeliveryOutcome>>>;
   readonly queues: Partial<Record<Provider, Queue>>;
   /**
-   * Graceful stop (SPEC §5 "Shutdown"): stop taking jobs, send open batches now, let in-flight
+   * Graceful stop (docs/architecture.md#shutdown-and-crashes): stop taking jobs, send open batches now, let in-flight
    * requests finish, and give up waiting after `timeoutMs` (jobs still held then are released by
    * their lock expiring and are taken over by another worker: nothing is lost).
    */
@@ -56,6 +56,32 @@ export const MAX_STALLED_COUNT = 10;
 
 /** While a backlog drains, a batch waits at most this many lingers to fill. */
 export const BACKLOG_LINGER_FACTOR = 10;
+
+/**
+ * Whether a worker's queue is draining a backlog. BullMQ reports `drained` on the empty fetch that
+ * follows a job, before that job's processor runs, so "drained since the batch opened" is false for
+ * every trickle job. Instead: the source is dry from a `drained` report until a job arrives that
+ * BullMQ fetched after that report (`processedOn` is stamped with the fetching worker's clock).
+ */
+interface SourceState {
+  dry: boolean;
+  drainedAtMs: number;
+}
+
+function newSourceState(): SourceState {
+  // A worker starting on a full queue prefetches up to its concurrency before it reports anything: a backlog.
+  return { dry: false, drainedAtMs: 0 };
+}
+
+function noteDrained(source: SourceState): void {
+  source.dry = true;
+  source.drainedAtMs = Date.now();
+}
+
+function noteFetched(source: SourceState, fetchedAtMs: number | undefined): void {
+  // Same millisecond as the report: it could be either side, and assuming dry only costs batch size.
+  if (fetchedAtMs !== undefined && fetchedAtMs > source.drainedAtMs) source.dry = false;
+}
 
 /** How far above the normal job flow the limiter ceiling sits: it only exists so `queue.rateLimit` is honoured. */
 const LIMITER_CEILING = 1_000_000_000;
@@ -70,11 +96,13 @@ export function createWorkers(deps: WorkerDeps): Workers {
   const block = new ProviderBlock(deps.metrics);
   // Jobs inside each provider's processor: a worker holding `concurrency` of them fetches no more.
   const held: Record<Provider, number> = { meta: 0, google: 0 };
+  const sources: Record<Provider, SourceState> = { meta: newSourceState(), google: newSourceState() };
   // A draining backlog may hold a batch up to 10 lingers so it leaves full (Batcher); live traffic keeps the plain linger.
   const settings = (provider: Provider) => ({
     lingerMs: deps.batchLingerMs,
     maxLingerMs: BACKLOG_LINGER_FACTOR * deps.batchLingerMs,
     canGrow: () => held[provider] < deps.concurrency,
+    backlog: () => !sources[provider].dry,
   });
   const dispatchers: Dispatcher[] = [];
   if (deps.meta) dispatchers.push(createMetaDispatcher(deps.meta.client, { ...settings('meta'), maxSize: deps.meta.batchMax }, deps.logger));
@@ -106,6 +134,7 @@ export function createWorkers(deps: WorkerDeps): Workers {
 
     const processor = async (job: Job<unknown, DeliveryOutcome>, token?: string): Promise<DeliveryOutcome> => {
       held[provider] += 1;
+      noteFetched(sources[provider], job.processedOn);
       try {
         let opened: OpenedJob;
         try {
@@ -146,7 +175,10 @@ export function createWorkers(deps: WorkerDeps): Workers {
       },
     });
     worker.on('error', (error) => { deps.logger.warn({ provider, error: error.name }, 'worker error'); });
-    worker.on('drained', () => { dispatcher.noteDrained(); });
+    worker.on('drained', () => {
+      noteDrained(sources[provider]);
+      dispatcher.noteDrained();
+    });
     worker.on('failed', (job) => {
       // Jobs failed by BullMQ itself, not by settle (which counts its own): a job that stalled more
       // than MAX_STALLED_COUNT times carries BullMQ's deferred failure, and the next worker that

@@ -8,7 +8,7 @@ import { summarize } from '../stats.js';
 import { TEN_IDENTIFIER_EVENT } from './hash.js';
 
 /**
- * Scenario 8: the same ingest + dispatch load (batches posted to the api while workers deliver to
+ * Scenario 9: the same ingest + dispatch load (batches posted to the api while workers deliver to
  * the sandbox, both providers) on one shard on one Redis, and on `shards` shards on a 3-master
  * Redis Cluster. Reports end-to-end events/s, Redis CPU per event per node (from `INFO cpu`
  * deltas, the figure that says how many masters a rate needs), and how evenly the keys spread
@@ -149,23 +149,23 @@ export async function runShardScenario(options: ShardScenarioOptions): Promise<R
     const workers = `${options.workers} worker process${options.workers === 1 ? '' : 'es'}`;
     return [
       {
-        scenario: '8 shards', metric: `events/s ingest + dispatch, both providers (${workers})`, unit: 'events/s',
+        scenario: '9 shards', metric: `events/s ingest + dispatch, both providers (${workers})`, unit: 'events/s',
         ours: summarize(shardedRounds.map((r) => r.eventsPerS)), baseline: summarize(singleRounds.map((r) => r.eventsPerS)),
         ratio: summarize(shardedRounds.map((r) => r.eventsPerS)).median / summarize(singleRounds.map((r) => r.eventsPerS)).median,
         note: `ours: ${sharded.name}; baseline: ${single.name}. Every process shares the same 2 cores, so this cannot show the cluster's gain`,
       },
       {
-        scenario: '8 shards', metric: 'Redis CPU per event on the busiest node', unit: 'µs/event',
+        scenario: '9 shards', metric: 'Redis CPU per event on the busiest node', unit: 'µs/event',
         ours: perNodeCpu(shardedRounds), baseline: perNodeCpu(singleRounds), ratio: perNodeCpu(shardedRounds).median / perNodeCpu(singleRounds).median,
         note: `per-master figures, last round: ${last?.cpuUsPerEvent.map((us) => us.toFixed(0)).join(' / ') ?? '-'} µs; a master saturates near 1e6 / this events/s`,
       },
       {
-        scenario: '8 shards', metric: 'Redis CPU per event, all nodes together', unit: 'µs/event',
+        scenario: '9 shards', metric: 'Redis CPU per event, all nodes together', unit: 'µs/event',
         ours: totalCpu(shardedRounds), baseline: totalCpu(singleRounds), ratio: totalCpu(shardedRounds).median / totalCpu(singleRounds).median,
         note: 'the cost of the cluster protocol and of more, smaller queues',
       },
       {
-        scenario: '8 shards', metric: 'keys per master, max / min', unit: 'ratio',
+        scenario: '9 shards', metric: 'keys per master, max / min', unit: 'ratio',
         ours: summarize(shardedRounds.map((r) => Math.max(...r.keys) / Math.max(1, Math.min(...r.keys)))),
         note: `keys per master after the last round: ${keys.join(' / ')}`,
       },

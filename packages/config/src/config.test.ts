@@ -28,10 +28,17 @@ describe('loadConfig', () => {
       metricsPort: 9464,
       completedRetentionS: 86_400,
       failedRetentionS: 1_209_600,
-      meta: { enabled: false, apiVersion: 'v25.0', apiBaseUrl: 'https://graph.facebook.com', batchMax: 500 },
+      meta: { enabled: false, apiVersion: 'v27.0', apiBaseUrl: 'https://graph.facebook.com', batchMax: 500 },
       google: { enabled: false, apiVersion: 'v24', apiBaseUrl: 'https://googleads.googleapis.com', batchMax: 2000, validateOnly: false },
+      providerRequestBytes: { meta: 4 * 1024 * 1024, googleAds: 8 * 1024 * 1024 },
     });
     expect(loadConfig(base, { service: 'worker' }).metricsPort).toBe(9465);
+  });
+
+  it('reads GOOGLE_DIAGNOSTICS_DELAY_S (default 30 min) and refuses a value out of range', () => {
+    expect(loadConfig(base, { service: 'worker' }).google.diagnosticsDelayMs).toBe(1_800_000);
+    expect(loadConfig({ ...base, GOOGLE_DIAGNOSTICS_DELAY_S: '1' }, { service: 'worker' }).google.diagnosticsDelayMs).toBe(1000);
+    expect(problemsOf({ ...base, GOOGLE_DIAGNOSTICS_DELAY_S: '0' }).join()).toMatch(/GOOGLE_DIAGNOSTICS_DELAY_S/);
   });
 
   it('accepts several webhook secrets for rotation', () => {
@@ -126,6 +133,22 @@ describe('loadConfig', () => {
       'RETRY_BASE_DELAY_MS: must not exceed RETRY_MAX_DELAY_MS',
       'GOOGLE_TIME_ZONE: is not an IANA time zone',
     ]);
+  });
+});
+
+describe('loadConfig: exposure and abuse limits', () => {
+  it('binds metrics to loopback, bounds slow clients and waiters, and accepts only v2 signatures by default', () => {
+    expect(loadConfig(base, { service: 'api' })).toMatchObject({
+      metricsHost: '127.0.0.1',
+      httpServer: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 1024 },
+      waitMaxConcurrent: 200,
+      webhookSigningAcceptV1: false,
+    });
+    expect(loadConfig({ ...base, METRICS_HOST: '0.0.0.0', WEBHOOK_SIGNING_ACCEPT_V1: 'true' }, { service: 'worker' }))
+      .toMatchObject({ metricsHost: '0.0.0.0', webhookSigningAcceptV1: true });
+    expect(problemsOf({ ...base, HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' }))
+      .toEqual(['HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS']);
+    expect(problemsOf({ ...base, METRICS_HOST: 'evil host; rm' })).toEqual([expect.stringContaining('METRICS_HOST')]);
   });
 });
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MAX_QUEUE_SHARDS, parseShardList } from './shards.js';
 
 /**
- * Every environment variable CapConnect reads (SPEC §7), parsed once at boot. `loadConfig` either
+ * Every environment variable CapConnect reads (docs/architecture.md#configuration), parsed once at boot. `loadConfig` either
  * returns a complete, typed configuration or throws a `ConfigError` that lists every problem at
  * once: the variable name and what is wrong, never the value.
  */
@@ -24,11 +24,11 @@ export interface MetaConfig {
   enabled: boolean;
   pixelId: string;
   accessToken: string;
-  /** Graph API version, default `v25.0` (reference/meta-capi.md §4: supported until 2028-07-29). */
+  /** Graph API version, default `v27.0`, the newest (docs/platforms.md#meta-endpoint-and-version). */
   apiVersion: string;
   testEventCode?: string;
   apiBaseUrl: string;
-  /** Events per request, default 500; Meta's cap is 1000 (reference/meta-capi.md §0). */
+  /** Events per request, default 500; Meta's cap is 1000 (docs/platforms.md#meta-request-limits). */
   batchMax: number;
 }
 
@@ -47,14 +47,16 @@ export interface GoogleConfig {
   developerToken: string;
   auth: GoogleAuth;
   loginCustomerId?: string;
-  /** Google Ads API major version, default `v24` (reference/google-ads-ec.md §6: v22 and older are sunset). */
+  /** Google Ads API major version, default `v24` (docs/platforms.md#google-ads-status-in-2026: v22 and older are sunset). */
   apiVersion: string;
   validateOnly: boolean;
   apiBaseUrl: string;
-  /** Rows per request, default 2000 (Google's cap, reference/google-ads-ec.md §1). */
+  /** Rows per request, default 2000 (Google's cap, docs/platforms.md#google-request-limits). */
   batchMax: number;
   /** IANA time zone of the Ads account, for `conversionDateTime` (default `UTC`). */
   timeZone: string;
+  /** `GOOGLE_DIAGNOSTICS_DELAY_S` in ms: first `requestStatus:retrieve` after sending, and the poll backoff base (docs/architecture.md#request-diagnostics). */
+  diagnosticsDelayMs: number;
 }
 
 export interface Config {
@@ -100,6 +102,28 @@ export interface Config {
   failedRetentionS: number;
   meta: MetaConfig;
   google: GoogleConfig;
+  /** Largest request body the worker sends, per provider (`META_MAX_REQUEST_BYTES`, `GOOGLE_ADS_MAX_REQUEST_BYTES`). */
+  providerRequestBytes: { meta: number; googleAds: number };
+  // --- exposure and abuse limits ---
+  /** Interface the metrics server (and the worker's `/healthz`, `/readyz`) binds, default `127.0.0.1`. */
+  metricsHost: string;
+  /** Limits of the api's public HTTP server against slow or numerous clients. */
+  httpServer: HttpServerLimits;
+  /** Requests that may hold a `?wait=` at once, default 200; beyond it the wait is not granted. */
+  waitMaxConcurrent: number;
+  /** Accept the older `v1` request signature (timestamp and body only), default false. */
+  webhookSigningAcceptV1: boolean;
+}
+
+export interface HttpServerLimits {
+  /** Time to receive a request's headers, in ms (default 10000). */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request, headers and body, in ms (default 30000). */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open, in ms (default 5000). */
+  keepAliveTimeoutMs: number;
+  /** Open connections at most; more are closed on arrival (default 1024). */
+  maxConnections: number;
 }
 
 export class ConfigError extends Error {
@@ -184,7 +208,7 @@ const envSchema = z.object({
   META_ENABLED: bool.optional(),
   META_PIXEL_ID: z.string().regex(/^\d+$/).optional(),
   META_ACCESS_TOKEN: z.string().min(1).optional(),
-  META_API_VERSION: z.string().regex(/^v\d+\.\d+$/).default('v25.0'),
+  META_API_VERSION: z.string().regex(/^v\d+\.\d+$/).default('v27.0'),
   META_TEST_EVENT_CODE: z.string().min(1).optional(),
   META_API_BASE_URL: httpUrl.default('https://graph.facebook.com'),
   META_BATCH_MAX: int(1, 1000).default(500),
@@ -204,6 +228,19 @@ const envSchema = z.object({
   GOOGLE_ADS_API_BASE_URL: httpUrl.default('https://googleads.googleapis.com'),
   GOOGLE_BATCH_MAX: int(1, 2000).default(2000),
   GOOGLE_TIME_ZONE: z.string().default('UTC'),
+  // Data Manager diagnostics: Google advises waiting 30 min before the first status read.
+  GOOGLE_DIAGNOSTICS_DELAY_S: int(1, 86_400).default(1800),
+  // Byte budget per provider request (docs/architecture.md#request-byte-budget).
+  META_MAX_REQUEST_BYTES: int(64 * 1024, 64 * 1024 * 1024).default(4 * 1024 * 1024),
+  GOOGLE_ADS_MAX_REQUEST_BYTES: int(64 * 1024, 10_485_760).default(8 * 1024 * 1024),
+  // --- exposure and abuse limits ---
+  METRICS_HOST: z.string().regex(/^[\w.:-]+$/).default('127.0.0.1'),
+  HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(0, 600_000).default(5_000),
+  HTTP_MAX_CONNECTIONS: int(1, 1_000_000).default(1024),
+  WAIT_MAX_CONCURRENT: int(0, 100_000).default(200),
+  WEBHOOK_SIGNING_ACCEPT_V1: bool.default(false),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -291,6 +328,10 @@ function buildConfig(env: Env, options: LoadOptions): Config {
   if (env.RETRY_BASE_DELAY_MS > env.RETRY_MAX_DELAY_MS) {
     problems.push('RETRY_BASE_DELAY_MS: must not exceed RETRY_MAX_DELAY_MS');
   }
+  // Node refuses a headers timeout longer than the request timeout (the request includes its headers).
+  if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push('HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
 
   const metaEnabled = env.META_ENABLED ?? (env.META_PIXEL_ID !== undefined || env.META_ACCESS_TOKEN !== undefined);
   const meta: MetaConfig = {
@@ -337,6 +378,7 @@ function buildConfig(env: Env, options: LoadOptions): Config {
     apiBaseUrl: env.GOOGLE_ADS_API_BASE_URL,
     batchMax: env.GOOGLE_BATCH_MAX,
     timeZone: env.GOOGLE_TIME_ZONE,
+    diagnosticsDelayMs: env.GOOGLE_DIAGNOSTICS_DELAY_S * 1000,
     ...(fallbackAction && { fallbackAction }),
     ...(env.GOOGLE_LOGIN_CUSTOMER_ID !== undefined && { loginCustomerId: env.GOOGLE_LOGIN_CUSTOMER_ID }),
   };
@@ -369,6 +411,16 @@ function buildConfig(env: Env, options: LoadOptions): Config {
     failedRetentionS: env.FAILED_RETENTION_S,
     meta,
     google,
+    providerRequestBytes: { meta: env.META_MAX_REQUEST_BYTES, googleAds: env.GOOGLE_ADS_MAX_REQUEST_BYTES },
+    metricsHost: env.METRICS_HOST,
+    httpServer: {
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: env.HTTP_MAX_CONNECTIONS,
+    },
+    waitMaxConcurrent: env.WAIT_MAX_CONCURRENT,
+    webhookSigningAcceptV1: env.WEBHOOK_SIGNING_ACCEPT_V1,
     ...(env.WEBHOOK_SIGNING_SECRET !== undefined && { webhookSigningSecret: env.WEBHOOK_SIGNING_SECRET }),
   };
 }

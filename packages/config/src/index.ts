@@ -8,6 +8,7 @@ export {
   type GoogleAuth,
   type GoogleConfig,
   type GoogleMode,
+  type HttpServerLimits,
   type LoadOptions,
   type LogLevel,
   type MetaConfig,

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { ID_CONTROL_MESSAGE, ID_PHONE_MESSAGE } from './contract-limits.js';
 
 /** One contract violation: where, and what is wrong. Never the submitted value. */
 export interface ContractIssue {
@@ -18,6 +19,9 @@ export const AUTHORED_MESSAGES: ReadonlySet<string> = new Set([
   'must not be blank',
   'must be a 3-letter ISO 4217 code',
   'must not contain an email address (ids are not hashed)',
+  ID_CONTROL_MESSAGE,
+  ID_PHONE_MESSAGE,
+  'must be a numeric id',
 ]);
 
 const TYPE_NAMES: Readonly<Record<string, string>> = {
@@ -136,7 +140,7 @@ function messageFor(issue: Issue, input: unknown): string {
 
 /**
  * Turns zod issues into `{path, message}` pairs with fixed messages, so nothing the client sent can
- * come back in an error response (SPEC §2: errors "never echo a submitted value"). Unknown keys are
+ * come back in an error response (docs/architecture.md#errors: an error never echoes a submitted value). Unknown keys are
  * reported one by one at their own path when they look like field names.
  */
 export function describeIssues(issues: readonly Issue[], input: unknown): ContractIssue[] {

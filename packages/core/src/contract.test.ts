@@ -1,4 +1,4 @@
-/** The ingest contract (SPEC §2.1): what is accepted, what is filled in, and how problems are reported. */
+/** The ingest contract (docs/architecture.md#contract): what is accepted, what is filled in, and how problems are reported. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseIngestItem } from './contract.js';
@@ -7,7 +7,7 @@ const NOW_MS = Date.UTC(2026, 9, 1, 12, 0, 0);
 const NOW_S = NOW_MS / 1000;
 const parse = (input: unknown) => parseIngestItem(input, { nowMs: NOW_MS });
 
-/** SPEC §2.1's example, verbatim apart from the timestamp. */
+/** An ingest item that sets every field of the contract (docs/architecture.md#contract). */
 const SEED = {
   customer: {
     email: ' John.Doe@Example.COM ', phone: '090-1234-5678',
@@ -42,7 +42,7 @@ describe('accepted input', () => {
   it('needs only event.eventName; fills eventTime with now, actionSource with website, customer with {}', () => {
     expect(parse({ event: { eventName: 'Lead' } })).toEqual({
       ok: true,
-      item: { customer: {}, event: { eventName: 'Lead', eventTime: NOW_S, actionSource: 'website' } },
+      item: { customer: {}, event: { eventName: 'Lead', eventTime: NOW_S, actionSource: 'website' }, postedEventId: expect.stringMatching(/^pst-[0-9a-f]{40}$/) as string },
     });
   });
 

@@ -1,12 +1,17 @@
 import { z } from 'zod';
+import { MESSAGING_CHANNELS } from './meta-messaging.js';
 import { ACTION_SOURCES, PROVIDERS } from './types.js';
 import { describeIssues, type ContractIssue } from './contract-issues.js';
+import {
+  ID_CONTROL_MESSAGE, ID_PHONE_MESSAGE, MAX_EVENT_AGE_S, customDataIssue, hasControlOrLoneSurrogate, isInternationalPhoneNumber, itemSizeIssue,
+} from './contract-limits.js';
+import { postedEventId } from './event-id.js';
 
 /** Longest accepted personal value, in UTF-16 code units. Real names and addresses are far shorter. */
 export const MAX_CUSTOMER_VALUE_LENGTH = 512;
 /** Most values per customer field (e.g. ten email addresses). */
 export const MAX_CUSTOMER_VALUES = 10;
-/** How far `eventTime` may lie in the future, for client clock skew (SPEC §2.1: further is a 400). */
+/** How far `eventTime` may lie in the future, for client clock skew (docs/architecture.md#contract: further is a 400). */
 export const MAX_FUTURE_SKEW_S = 600;
 /** Most line items in `event.contents`. */
 export const MAX_CONTENTS = 200;
@@ -41,11 +46,16 @@ const nonBlank = (max: number) =>
 const EMAIL_INSIDE = /[^\s@]+@[^\s@]+\.[^\s@]+/;
 
 /**
- * Ids and names travel unhashed (Redis, provider payloads): an email address inside one would be
- * plaintext personal data, and Google refuses such order ids (`ORDER_ID_CONTAINS_PII`).
+ * Ids and names travel unhashed (Redis, provider payloads): an email address or an international
+ * phone number inside one would be plaintext personal data, and Google refuses such order ids
+ * (`ORDER_ID_CONTAINS_PII`). Control characters and lone surrogates are refused too
+ * (docs/decisions.md#id-rules).
  */
 const plainId = (max: number) =>
-  nonBlank(max).refine((value) => !EMAIL_INSIDE.test(value), { error: 'must not contain an email address (ids are not hashed)' });
+  nonBlank(max)
+    .refine((value) => !EMAIL_INSIDE.test(value), { error: 'must not contain an email address (ids are not hashed)' })
+    .refine((value) => !hasControlOrLoneSurrogate(value), { error: ID_CONTROL_MESSAGE })
+    .refine((value) => !isInternationalPhoneNumber(value), { error: ID_PHONE_MESSAGE });
 
 /** Unix seconds, or an ISO 8601 date-time with `Z` or an offset; becomes unix seconds. */
 const eventTimeSchema = z.union([
@@ -76,12 +86,19 @@ export const eventSchema = z.strictObject({
   // header should cost the IP, not the whole event.
   clientIpAddress: z.string().max(64).optional(),
   clientUserAgent: z.string().max(2048).optional(),
-  // Click ids and cookies are case-sensitive and are never altered (reference/meta-capi.md §1).
+  // Click ids and cookies are case-sensitive and are never altered (docs/platforms.md#meta-fields-sent-unhashed).
   fbc: z.string().max(512).optional(),
   fbp: z.string().max(512).optional(),
   gclid: z.string().max(512).optional(),
   gbraid: z.string().max(512).optional(),
   wbraid: z.string().max(512).optional(),
+  // Business messaging (Meta): ids from the conversation, kept byte for byte like the click ids.
+  ctwaClid: z.string().max(512).optional(),
+  pageId: z.string().regex(/^\d{1,32}$/, { error: 'must be a numeric id' }).optional(),
+  pageScopedUserId: z.string().regex(/^\d{1,32}$/, { error: 'must be a numeric id' }).optional(),
+  igAccountId: z.string().regex(/^\d{1,32}$/, { error: 'must be a numeric id' }).optional(),
+  igSid: z.string().regex(/^\d{1,32}$/, { error: 'must be a numeric id' }).optional(),
+  messagingChannel: z.enum(MESSAGING_CHANNELS).optional(),
   contents: z.array(contentItemSchema).max(MAX_CONTENTS).optional(),
   customData: z.record(z.string(), z.unknown()).optional(),
 });
@@ -120,10 +137,12 @@ export type IngestEvent = Omit<z.output<typeof eventSchema>, 'eventTime' | 'acti
   actionSource: (typeof ACTION_SOURCES)[number];
 };
 
-/** A parsed ingest item (SPEC §2.1). Holds raw personal data: lives only in one request's memory. */
+/** A parsed ingest item (docs/architecture.md#contract). Holds raw personal data: lives only in one request's memory. */
 export type IngestItem = Omit<ParsedIngestItem, 'customer' | 'event'> & {
   customer: Customer;
   event: IngestEvent;
+  /** Set when the event has neither `eventId` nor `orderId`: its id, derived from the item as posted. */
+  postedEventId?: string;
 };
 
 export type { ContractIssue } from './contract-issues.js';
@@ -136,33 +155,41 @@ export interface ParseIngestItemOptions {
 }
 
 /**
- * Validates one ingest item against the contract (SPEC §2.1).
+ * Validates one ingest item against the contract (docs/architecture.md#contract).
  *
  * - Unknown keys are rejected at every level, so a typo (`emial`) surfaces instead of silently
  *   dropping data.
  * - `event.actionSource` defaults to `website` (the contract's example and the common case); Meta then
  *   requires `clientUserAgent` and `eventSourceUrl`, and says so in `skipped` when they are missing.
- * - `event.eventTime` defaults to now; more than 10 minutes in the future is an issue.
+ * - `event.eventTime` defaults to now; more than 10 minutes in the future or 90 days in the past is an issue.
+ * - Size caps: `customData` and the whole item (contract-limits.ts); the issue names the field.
+ * - An event with neither `eventId` nor `orderId` gets `postedEventId`, derived before any default.
  * - Issue messages are fixed texts: they never contain a submitted value.
  */
 export function parseIngestItem(input: unknown, options: ParseIngestItemOptions): ParseIngestItemResult {
   const parsed = ingestItemSchema.safeParse(input);
+  const customDataTooBig = customDataIssue(input);
   if (!parsed.success) {
-    return { ok: false, issues: describeIssues(parsed.error.issues, input) };
+    return { ok: false, issues: [...describeIssues(parsed.error.issues, input), ...(customDataTooBig ? [customDataTooBig] : [])] };
   }
+  const tooBig = customDataTooBig ?? itemSizeIssue(input);
+  if (tooBig !== undefined) return { ok: false, issues: [tooBig] };
   const { customer, event, ...rest } = parsed.data;
   const nowS = Math.floor(options.nowMs / 1000);
   const eventTime = Math.floor(event.eventTime ?? nowS);
   if (eventTime > nowS + MAX_FUTURE_SKEW_S) {
     return { ok: false, issues: [{ path: 'event.eventTime', message: 'must not be more than 10 minutes in the future' }] };
   }
-  return {
-    ok: true,
-    item: {
-      ...rest,
-      customer: customer ?? {},
-      event: { ...event, eventTime, actionSource: event.actionSource ?? 'website' },
-    },
+  if (eventTime < nowS - MAX_EVENT_AGE_S) {
+    return { ok: false, issues: [{ path: 'event.eventTime', message: 'must not be more than 90 days in the past' }] };
+  }
+  const item: IngestItem = {
+    ...rest,
+    customer: customer ?? {},
+    event: { ...event, eventTime, actionSource: event.actionSource ?? 'website' },
   };
+  // Derived from the item before the defaults above, so a retried identical body gets the same id.
+  if (event.eventId === undefined && event.orderId === undefined) item.postedEventId = postedEventId(customer, event);
+  return { ok: true, item };
 }
 

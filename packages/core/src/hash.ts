@@ -6,7 +6,7 @@ export const EMPTY_STRING_DIGEST = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b
 const DIGEST_PATTERN = /^[0-9a-f]{64}$/i;
 
 /**
- * SHA-256 of the UTF-8 bytes of `value`, lowercase hex (SPEC §3; the format both Meta and Google expect).
+ * SHA-256 of the UTF-8 bytes of `value`, lowercase hex (docs/architecture.md#normalization-and-hashing; the format both Meta and Google expect).
  * Refuses the empty string: callers normalize first and drop empty results, so an empty input is a bug.
  */
 export function sha256Hex(value: string): string {

@@ -21,10 +21,13 @@ export {
   type ParseIngestItemResult,
 } from './contract.js';
 export { EMPTY_STRING_DIGEST, isDigest, sha256Hex } from './hash.js';
-export { DERIVED_EVENT_ID_PREFIX, deriveEventId } from './event-id.js';
+export { DERIVED_EVENT_ID_PREFIX, POSTED_EVENT_ID_PREFIX, canonicalJson, deriveEventId, postedEventId } from './event-id.js';
+export { MAX_CUSTOM_DATA_BYTES, MAX_EVENT_AGE_S, MAX_ITEM_BYTES } from './contract-limits.js';
 export { prepareEvent, type PrepareOptions, type PrepareResult } from './prepare/prepare-event.js';
 export { GOOGLE_MAX_USER_IDENTIFIERS, type GoogleConversionAction } from './prepare/google.js';
+export { hasUserIdentifier } from './prepare/identifiers.js';
 export { META_MAX_EVENT_AGE_S, META_MAX_PHYSICAL_STORE_EVENT_AGE_S } from './prepare/meta.js';
+export { MESSAGING_CHANNELS, MESSAGING_IDENTIFIERS, MESSAGING_USER_DATA_KEYS, messagingSkipReason, type MessagingChannel } from './meta-messaging.js';
 export { isSupportedCallingCode } from './normalize/phone.js';
 export { toAlpha2 } from './normalize/country.js';
 export { hashMetaUserData, type MetaUserData } from './normalize/meta.js';

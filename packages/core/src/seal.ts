@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 
 /**
  * AES-256-GCM sealing of the personal fields that providers want in plain text (IP, user agent,
- * click ids, page URL, …), so that Redis only ever holds ciphertext (SPEC §3 "Sealing").
+ * click ids, page URL, …), so that Redis only ever holds ciphertext (docs/architecture.md#sealing).
  *
  * Sealed form: `v1.<keyId>.<nonce>.<ciphertext+tag>` (base64url parts). The key id is derived from
  * the key itself, so rotation needs no bookkeeping: put the new key first in

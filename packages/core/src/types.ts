@@ -20,7 +20,7 @@
 export const PROVIDERS = ['meta', 'google'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
-/** Meta `action_source` values (reference/meta-capi.md §3). */
+/** Meta `action_source` values (docs/platforms.md#meta-event-fields). */
 export const ACTION_SOURCES = [
   'email',
   'website',
@@ -83,9 +83,24 @@ export interface MetaMatchFields {
   eventSourceUrl?: string;
   /** Advertiser-defined `custom_data` extras; free-form, so treated as personal. */
   customData?: Record<string, unknown>;
+  // Business messaging (docs/platforms.md#meta-business-messaging): ids a conversation hands the
+  // business, sent to Meta unhashed; sealed like the other match keys. The channel is not personal
+  // but rides here so the job schema does not change.
+  /** Click-to-WhatsApp click id (`user_data.ctwa_clid`). */
+  ctwaClid?: string;
+  /** Facebook Page id (`user_data.page_id`). */
+  pageId?: string;
+  /** Page-scoped user id, Messenger (`user_data.page_scoped_user_id`). */
+  pageScopedUserId?: string;
+  /** Instagram business account id (`user_data.ig_account_id`). */
+  igAccountId?: string;
+  /** Instagram-scoped user id (`user_data.ig_sid`). */
+  igSid?: string;
+  /** `messaging_channel` of a `business_messaging` event. */
+  messagingChannel?: 'whatsapp' | 'messenger' | 'instagram';
 }
 
-/** Meta Limited Data Use (reference/meta-capi.md §3: data_processing_options). */
+/** Meta Limited Data Use (docs/platforms.md#meta-limited-data-use: data_processing_options). */
 export interface MetaDataProcessing {
   options: ['LDU'];
   /** 0 = let Meta geolocate; 1 = US. */
@@ -102,7 +117,7 @@ export interface MetaPreparedEvent {
   dataProcessing?: MetaDataProcessing;
 }
 
-/** Google's two upload modes (reference/google-ads-ec.md §1–2). */
+/** Google's two upload modes (docs/platforms.md#google-click-conversions). */
 export type GoogleMode = 'click' | 'enhancement';
 
 export type GoogleConsentStatus = 'GRANTED' | 'DENIED';
@@ -138,7 +153,7 @@ export interface GooglePreparedEvent {
   mode: GoogleMode;
   /** Numeric conversion action id from `GOOGLE_CONVERSION_ACTIONS` / `GOOGLE_CONVERSION_ACTION_ID`. */
   conversionActionId: string;
-  /** `DENIED` means no user identifiers are sent at all (SPEC §2.1). */
+  /** `DENIED` means no user identifiers are sent at all (docs/decisions.md#consent-handling). */
   adUserDataConsent?: GoogleConsentStatus;
   digests: GoogleDigests;
   match: GoogleMatchFields;
@@ -158,7 +173,13 @@ export type WarningCode =
   | 'empty_value'
   | 'generated_event_id'
   | 'too_many_identifiers'
-  | 'invalid_ip_address';
+  | 'invalid_ip_address'
+  /** Kept and hashed as sent, but holds characters a typed address does not (normalize/email-characters.ts). */
+  | 'unusual_characters'
+  /** `gbraid` and `wbraid` together: Google refuses the pair (GBRAID_WBRAID_BOTH_SET). */
+  | 'gbraid_and_wbraid'
+  /** Another event of the same ingest batch has this order id (Google refuses the second). */
+  | 'duplicate_order_id';
 
 export interface Warning {
   /** Dotted path into the ingest item, e.g. `customer.phone[1]`. Never the value. */
@@ -176,7 +197,10 @@ export type SkipReason =
   | 'event_too_old'
   | 'no_conversion_action'
   | 'no_click_id_or_identifier'
-  | 'no_order_id';
+  | 'no_order_id'
+  | 'no_user_identifier'
+  | 'missing_messaging_channel'
+  | 'missing_messaging_identifier';
 
 export interface Skip {
   provider: Provider;

@@ -53,7 +53,7 @@ function writeGate(allowRetry: boolean) {
 
 /**
  * Bull Board over every CapConnect queue found in Redis, behind a token login. Jobs hold digests,
- * sealed fields and event metadata only (packages/queue/src/catalogue.ts), so that is all it shows.
+ * sealed fields and event metadata only (packages/queue/src/job-schema.ts), so that is all it shows.
  */
 export async function createDashboard(options: DashboardOptions, refreshMs = 30_000): Promise<Dashboard> {
   if (options.token.length < 16) throw new DashboardConfigurationError('DASHBOARD_TOKEN: must be at least 16 characters');

@@ -1,5 +1,5 @@
 /**
- * The provider error taxonomy (STYLE.md). Every provider response is classified into one of these
+ * The provider error taxonomy (docs/architecture.md#code-conventions). Every provider response is classified into one of these
  * in exactly one place per provider (`meta/classify.ts`, `google/classify.ts`), and the worker
  * decides what BullMQ does from the class alone:
  *
@@ -63,8 +63,9 @@ export class ConfigurationError extends Error {
   readonly httpStatus: number | undefined;
   readonly reference: string | undefined;
 
-  constructor(init: { code: string; httpStatus?: number | undefined; reference?: string | undefined }) {
-    super(`provider configuration error: ${init.code}`);
+  /** `hint`: what the operator should change, naming the setting (never a provider's own text). */
+  constructor(init: { code: string; httpStatus?: number | undefined; reference?: string | undefined; hint?: string }) {
+    super(`provider configuration error: ${init.code}${init.hint === undefined ? '' : ` (${init.hint})`}`);
     this.code = init.code;
     this.httpStatus = init.httpStatus;
     this.reference = init.reference;

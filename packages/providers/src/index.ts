@@ -21,3 +21,4 @@ export {
   type ClickConversionRow, type ConversionAdjustmentRow, type GoogleRow, type GoogleRowContext, type GoogleUserIdentifier,
 } from './google/payload.js';
 export * from './data-manager/index.js';
+export { GOOGLE_ADS_DEFAULT_MAX_REQUEST_BYTES, META_DEFAULT_MAX_REQUEST_BYTES, planByBytes, type BytePlan } from './request-budget.js';

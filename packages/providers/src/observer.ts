@@ -8,6 +8,11 @@ export interface RequestRecord {
   batchSize: number;
   /** Bounded error code when the request as a whole failed. */
   errorCode?: string;
+  /**
+   * The provider warned that the configured API version is deprecated or near its end (Meta's
+   * `X-Ad-Api-Version-Warning` header), at most 300 characters of its text.
+   */
+  versionWarning?: string;
 }
 
 export type RequestObserver = (record: RequestRecord) => void;

@@ -1,5 +1,5 @@
 /**
- * Retry delays for transient provider errors (SPEC §5): exponential backoff with full jitter
+ * Retry delays for transient provider errors (docs/architecture.md#retries-and-backoff): exponential backoff with full jitter
  * (AWS Architecture Blog, "Exponential Backoff And Jitter": sleep = random(0, min(cap, base·2^n))),
  * never shorter than what the provider asked for (`Retry-After`, Google `retryDelay`).
  */

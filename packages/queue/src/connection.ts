@@ -5,7 +5,7 @@ import { Cluster, Redis, type RedisOptions as IoRedisOptions } from 'ioredis';
 type RedisOptions = Omit<IoRedisOptions, 'replyMapping'>;
 
 /**
- * Redis connections for the two roles (reference/bullmq-and-style.md A2):
+ * Redis connections for the two roles (docs/platforms.md#bullmq-and-redis):
  * - `producer` (the API): `enableOfflineQueue: false` and a short command timeout, so a write
  *   fails fast while Redis is down and the API answers 503 instead of hanging.
  * - `worker`: `maxRetriesPerRequest: null`, as BullMQ requires for blocking connections; it
@@ -86,7 +86,7 @@ export function createRedisConnection(url: string, role: ConnectionRole, options
 
 /**
  * Warns when Redis may evict keys: BullMQ loses jobs under any policy but `noeviction`
- * (reference/bullmq-and-style.md A2). Returns the policy, or undefined when it could not be read
+ * (docs/platforms.md#bullmq-and-redis). Returns the policy, or undefined when it could not be read
  * (e.g. managed Redis that disables CONFIG).
  */
 export async function checkEvictionPolicy(connection: RedisConnection, warn: (message: string) => void): Promise<string | undefined> {

@@ -5,6 +5,7 @@ export { InvalidJobError, openJobData, sealingContext, toJobData, type InvalidJo
 export { jobOptions, type JobPolicy } from './job-options.js';
 export { backoffDelayMs, type BackoffPolicy } from './backoff.js';
 export { checkEvictionPolicy, createRedisConnection, type ConnectionOptions, type ConnectionRole, type RedisConnection } from './connection.js';
+export { OutcomeEvents, type OutcomeEventsOptions } from './outcome-events.js';
 export { watchRedis, type RedisWatcherLogger, type RedisWatcherOptions } from './redis-watcher.js';
 export { Producer, QueueUnavailableError, type EnqueueItem, type EnqueuedJob, type ProducerOptions } from './producer.js';
 export {
@@ -13,12 +14,21 @@ export {
 export {
   readDeliveryStatus,
   readEventStatus,
+  readStatuses,
   waitForOutcomes,
   type DeliveryTarget,
   type ProviderQueues,
   type WaitOptions,
   type WaitResult,
 } from './status.js';
+export {
+  QuotaUnavailableError, createRequestQuota, pacificDay, quotaKeys, type RequestPermits, type RequestQuota, type RequestQuotaOptions,
+} from './request-quota.js';
+export {
+  DEFAULT_CLAIM_LEASE_MS, RECORD_TTL_MS, createRequestRecords, eventDigest, overallStatus, type DestinationVerdict, type RequestDiagnostics,
+  type RequestRecordInfo, type RequestRecordInput, type RequestRecords, type RequestRecordsOptions, type RequestResult,
+} from './request-records.js';
+export { readRequestDiagnostics, withRequestDiagnostics } from './event-diagnostics.js';
 export {
   CLUSTER_SLOTS, MAX_QUEUE_SHARDS, isShardPrefixOf, keySlot, shardOfEvent, shardPrefixes,
 } from './shards.js';

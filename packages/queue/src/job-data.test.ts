@@ -1,6 +1,7 @@
-import { createKeyring, generateKeyText } from '@capconnect/core';
+import { createKeyring, generateKeyText, type MetaPreparedEvent } from '@capconnect/core';
+import { findCanaries } from '@capconnect/testkit';
 import { describe, expect, it } from 'vitest';
-import { InvalidJobError, openJobData, toJobData } from './job-data.js';
+import { InvalidJobError, openJobData, sealingContext, toJobData } from './job-data.js';
 import { googleEvent, metaEvent } from './test/fixtures.js';
 
 const keyring = createKeyring(generateKeyText());
@@ -11,6 +12,20 @@ describe('job data', () => {
       const text = JSON.stringify(toJobData(prepared, keyring, 1));
       for (const value of Object.values(prepared.match)) expect(text).not.toContain(String(value));
     }
+  });
+
+  it('seals the business-messaging ids too, and opens them again (no job schema change)', () => {
+    const chat: MetaPreparedEvent = {
+      ...metaEvent,
+      event: { ...metaEvent.event, actionSource: 'business_messaging' },
+      match: {
+        messagingChannel: 'messenger', ctwaClid: 'ARAkLk-canary-ctwa', pageId: '7311000000000001',
+        pageScopedUserId: '7311000000000002', igAccountId: '7311000000000003', igSid: '7311000000000004',
+      },
+    };
+    const data = toJobData(chat, keyring, 1);
+    expect(findCanaries(JSON.stringify(data), ['canary-ctwa', '7311000000000001', '7311000000000002', '7311000000000003', '7311000000000004'])).toEqual([]);
+    expect(openJobData(data, keyring).match).toEqual(chat.match);
   });
 
   it('round-trips through the schema and the seal', () => {
@@ -55,6 +70,16 @@ describe('job data', () => {
     expect(reasonOf({ ...data, v: 2 })).toBe('invalid_job');
     expect(reasonOf({ ...data, event: { ...data.event, eventId: 'order-2' } })).toBe('unsealable');
     expect(reasonOf({ ...data, sealed: 'not-a-sealed-blob' })).toBe('unsealable');
+  });
+
+  it('refuses sealed plaintext that is not an object (null, an array, a number) as invalid_job, not a TypeError later', () => {
+    const data = toJobData(metaEvent, keyring, 1);
+    const context = sealingContext('meta', data.event.eventId);
+    for (const plaintext of ['null', '[]', '7', '"text"']) {
+      expect(() => openJobData({ ...data, sealed: keyring.seal(plaintext, context) }, keyring)).toThrow(
+        expect.objectContaining({ name: 'InvalidJobError', reason: 'invalid_job' }) as Error,
+      );
+    }
   });
 
 });

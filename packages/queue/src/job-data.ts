@@ -72,6 +72,11 @@ export function openJobData(data: unknown, keyring: Keyring): OpenedJob {
     } catch (error) {
       throw new InvalidJobError('unsealable', 'sealed match fields could not be opened', { cause: error });
     }
+    // It opened, so it was sealed with our key; but a producer bug (or a key holder) could have
+    // sealed `null` or an array, which would otherwise fail later as a TypeError and be retried.
+    if (typeof match !== 'object' || match === null || Array.isArray(match)) {
+      throw new InvalidJobError('invalid_job', 'sealed match fields are not an object');
+    }
   }
   if (job.provider === 'meta') {
     return {

@@ -1,4 +1,5 @@
 import type { Provider } from '@capconnect/core';
+import type { RequestDiagnostics } from './request-records.js';
 
 /**
  * The outcome types of a delivery: what a worker records about it, how the API reads it back, and
@@ -59,6 +60,8 @@ export interface DeliveryStatus {
   reference?: string;
   /** Unix ms of the acknowledgement or final failure. */
   finishedAt?: number;
+  /** Google Data Manager: what Google later reported about the request that carried the event. */
+  diagnostics?: RequestDiagnostics;
 }
 
 const SEPARATOR = '|';

@@ -35,6 +35,14 @@ describe('the standalone argument parser', () => {
       .toEqual([{ provider: 'oauth', kind: 'drop' }, { provider: 'meta', kind: 'meta-transient', metaCode: 17 }]);
   });
 
+  it('accepts the `--` that `pnpm --filter @capconnect/sandbox start -- --port 4011` passes on', () => {
+    expect(parseSandboxArgs(['--', '--port', '4011'], {}).options.port).toBe(4011);
+    expect(parseSandboxArgs(['--', '--meta-min-version', 'v26.0', '--meta-version-warning', 'soon'], {}).options.meta)
+      .toEqual({ minApiVersion: 'v26.0', versionWarning: 'soon' });
+    // Only a leading one: a stray positional later is still refused.
+    expect(() => parseSandboxArgs(['--port', '4011', '--', 'extra'], {})).toThrow();
+  });
+
   it('refuses bad input with a reason', () => {
     expect(() => parseSandboxArgs(['--port', 'abc'])).toThrow(/port/);
     expect(() => parseSandboxArgs(['--bogus'])).toThrow();

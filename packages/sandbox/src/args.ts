@@ -15,6 +15,8 @@ export const USAGE = `Usage: node dist/main.js [options]   (pnpm --filter @capco
                                   google:resource-exhausted:ratio=0.2,retryAfterS=5, meta:meta-transient:metaCode=17
   --meta-pixel <id>               repeatable; known pixel ids
   --meta-token <token>            repeatable; valid Meta access tokens
+  --meta-min-version <vNN.N>      refuse older Graph API versions with error #2635
+  --meta-version-warning <text>   send X-Ad-Api-Version-Warning with this text on every Meta answer
   --google-customer <id>          repeatable; known customer ids (10 digits)
   --google-action <id>            repeatable; known conversion action ids
   --google-token <token>          repeatable; static bearer tokens
@@ -22,6 +24,7 @@ export const USAGE = `Usage: node dist/main.js [options]   (pnpm --filter @capco
   --google-login-customer-id <id> require this login-customer-id header
   --oauth-client <id:secret:rt>   repeatable; refresh tokens separated by '|'
   --token-lifetime <s>            lifetime of issued access tokens (env SANDBOX_TOKEN_LIFETIME_S)
+  --max-body-bytes <n>            largest request body; larger answers 413 (env SANDBOX_MAX_BODY_BYTES; default 16 MiB)
   --help                          this text`;
 
 export interface ParsedArgs {
@@ -60,19 +63,25 @@ function oauthClient(text: string): SandboxOAuthClient {
   return { clientId, clientSecret, refreshTokens: refreshTokens.split('|') };
 }
 
-/** Flags win over environment variables. Pure: throws an Error with the reason on bad input. */
+/**
+ * Flags win over environment variables. Pure: throws an Error with the reason on bad input. A
+ * leading `--` is skipped: `pnpm --filter @capconnect/sandbox start -- --port 4011` hands it on, and
+ * `parseArgs` would read everything after it as positional arguments.
+ */
 export function parseSandboxArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): ParsedArgs {
   const { values } = parseArgs({
-    args: [...argv],
+    args: argv[0] === '--' ? argv.slice(1) : [...argv],
     strict: true,
     options: {
       port: { type: 'string' }, host: { type: 'string' }, seed: { type: 'string' },
       fault: { type: 'string', multiple: true },
       'meta-pixel': { type: 'string', multiple: true }, 'meta-token': { type: 'string', multiple: true },
+      'meta-min-version': { type: 'string' }, 'meta-version-warning': { type: 'string' },
       'google-customer': { type: 'string', multiple: true }, 'google-action': { type: 'string', multiple: true },
       'google-token': { type: 'string', multiple: true }, 'google-developer-token': { type: 'string' },
       'google-login-customer-id': { type: 'string' },
       'oauth-client': { type: 'string', multiple: true }, 'token-lifetime': { type: 'string' },
+      'max-body-bytes': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -88,10 +97,14 @@ export function parseSandboxArgs(argv: readonly string[], env: Readonly<Record<s
   };
   if (host !== undefined) options.host = host;
   if (seed !== undefined) options.seed = integer('seed', seed, 0);
+  const maxBodyBytes = values['max-body-bytes'] ?? env['SANDBOX_MAX_BODY_BYTES'];
+  if (maxBodyBytes !== undefined) options.maxBodyBytes = integer('max-body-bytes', maxBodyBytes, 1);
 
   const meta: NonNullable<SandboxOptions['meta']> = {};
   if (values['meta-pixel'] !== undefined) meta.pixels = values['meta-pixel'];
   if (values['meta-token'] !== undefined) meta.accessTokens = values['meta-token'];
+  if (values['meta-min-version'] !== undefined) meta.minApiVersion = values['meta-min-version'];
+  if (values['meta-version-warning'] !== undefined) meta.versionWarning = values['meta-version-warning'];
   if (Object.keys(meta).length > 0) options.meta = meta;
 
   const google: NonNullable<SandboxOptions['google']> = {};

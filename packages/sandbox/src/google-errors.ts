@@ -5,7 +5,7 @@ import type {
 } from './types.js';
 
 /**
- * Google Ads REST error shapes (reference/google-ads-ec.md §1 "Response", §4). Request-level failures are an
+ * Google Ads REST error shapes (docs/platforms.md#google-partial-failure, docs/platforms.md#google-errors). Request-level failures are an
  * HTTP error whose `error.details[]` holds a GoogleAdsFailure; row failures are `partialFailureError`.
  */
 

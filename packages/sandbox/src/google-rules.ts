@@ -3,12 +3,12 @@ import { LOOKS_HASHED, SHA256_HEX } from './http.js';
 import type { GoogleClickConversion, GoogleConversionAdjustment, GoogleUserIdentifier } from './types.js';
 
 /**
- * Row rules for Google Ads conversion uploads, pure (reference/google-ads-ec.md §1 ClickConversion and
- * UserIdentifier, §2 ConversionAdjustment, §3 what is hashed, §4 error names). The row has already passed
+ * Row rules for Google Ads conversion uploads, pure (docs/platforms.md#google-click-conversions: ClickConversion and
+ * UserIdentifier; docs/platforms.md#google-enhancements; docs/platforms.md#google-normalization-and-hashing; docs/platforms.md#google-errors). The row has already passed
  * the shape check (google-schema.ts), so field types are right.
  */
 
-/** "yyyy-mm-dd hh:mm:ss+|-hh:mm", timezone mandatory (§1). */
+/** "yyyy-mm-dd hh:mm:ss+|-hh:mm", timezone mandatory (docs/platforms.md#google-click-conversions). */
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})([+-])(\d{2}):(\d{2})$/;
 const RESOURCE_NAME = /^customers\/(\d+)\/conversionActions\/(\d+)$/;
 const CLICK_ID = /^[A-Za-z0-9_-]+$/;

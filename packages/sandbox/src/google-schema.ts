@@ -1,7 +1,7 @@
 import { isPlainObject } from './http.js';
 
 /**
- * The REST transcoder's view of the request protos (reference/google-ads-ec.md §1, §2; proto files
+ * The REST transcoder's view of the request protos (docs/platforms.md#google-click-conversions, docs/platforms.md#google-enhancements; proto files
  * conversion_upload_service.proto, conversion_adjustment_upload_service.proto, offline_user_data.proto):
  * JSON that names a field the proto does not have, or gives a wrong type or enum value, is refused for the
  * whole request before any row is looked at. This is what catches `userAgent` on a ClickConversion and the

@@ -43,7 +43,7 @@ function header(call: IncomingCall, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Headers and customer checks (reference/google-ads-ec.md §1 "Headers"); a Reply when the request is refused. */
+/** Headers and customer checks (docs/platforms.md#google-oauth); a Reply when the request is refused. */
 function authorize(ctx: GoogleContext, call: IncomingCall, route: GoogleRoute): Reply | undefined {
   const { version, requestId, customerId } = route;
   const auth = header(call, 'authorization');

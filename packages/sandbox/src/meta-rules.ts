@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { isPlainObject, LOOKS_HASHED } from './http.js';
 
 /**
- * Meta CAPI event validation, pure. Facts: shared/reference/meta-capi.md §1 (user_data), §3 (event fields,
+ * Meta CAPI event validation, pure. Facts: docs/platforms.md#meta-normalization-and-hashing (user_data), docs/platforms.md#meta-event-fields (event fields,
  * batch semantics). Subcodes other than 2804003 and 2804019 are sandbox choices in Meta's 2804xxx family
  * (RudderStack's network handler lists 2804001/7/16/17/19/48 as parameter errors) — see README.
  */
@@ -26,25 +26,25 @@ export const META_ACTION_SOURCES: ReadonlySet<string> = new Set([
   'email', 'website', 'app', 'phone_call', 'chat', 'physical_store', 'system_generated', 'business_messaging', 'other',
 ]);
 
-/** user_data keys that must carry SHA-256 digests (§1 table, plus external_id which CapConnect always hashes). */
+/** user_data keys that must carry SHA-256 digests (docs/platforms.md#meta-normalization-and-hashing, plus external_id which CapConnect always hashes). */
 const HASHED_KEYS = ['em', 'ph', 'fn', 'ln', 'ge', 'db', 'ct', 'st', 'zp', 'country', 'external_id',
   'f5first', 'f5last', 'fi', 'dobd', 'dobm', 'doby'] as const;
 const HASHED_KEY_SET: ReadonlySet<string> = new Set(HASHED_KEYS);
-/** Raw (never hashed) user_data keys that Meta accepts (§1 table, §2b). */
+/** Raw (never hashed) user_data keys that Meta accepts (docs/platforms.md#meta-fields-sent-unhashed). */
 const RAW_STRING_KEYS: ReadonlySet<string> = new Set(['client_ip_address', 'client_user_agent', 'fbc', 'fbp',
   'subscription_id', 'anon_id', 'madid', 'page_id', 'page_scoped_user_id', 'ctwa_clid', 'ig_account_id', 'ig_sid']);
 const RAW_INTEGER_KEYS: ReadonlySet<string> = new Set(['fb_login_id', 'lead_id']);
 
-/** Server-event fields (§3 "Event fields" and SDK extras). Anything else is refused as a misspelling. */
+/** Server-event fields (docs/platforms.md#meta-event-fields and SDK extras). Anything else is refused as a misspelling. */
 const EVENT_KEYS: ReadonlySet<string> = new Set(['event_name', 'event_time', 'user_data', 'custom_data',
   'event_source_url', 'opt_out', 'event_id', 'action_source', 'data_processing_options',
   'data_processing_options_country', 'data_processing_options_state', 'referrer_url', 'app_data',
   'original_event_data', 'customer_segmentation', 'advanced_measurement_table', 'advertiser_tracking_enabled',
   'messaging_channel', 'attribution_data']);
 
-/** A digest, optionally with the parameter builder's `.appendix` (§1, parameter-builder-library page). */
+/** A digest, optionally with the parameter builder's `.appendix` (docs/platforms.md#meta-normalization-and-hashing, parameter-builder-library page). */
 const HASHED_VALUE = /^[0-9a-f]{64}(?:\.[A-Za-z0-9_-]{2,8})?$/;
-/** `fb.{subdomainIndex}.{creationTimeMs}.{payload}[.appendix]` (§1 fbp/fbc, §2c cookie acceptance rule). */
+/** `fb.{subdomainIndex}.{creationTimeMs}.{payload}[.appendix]` (docs/platforms.md#meta-fields-sent-unhashed: fbp/fbc, cookie acceptance rule). */
 const FB_COOKIE = /^fb\.\d\.\d{13}\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]{2}|\.[A-Za-z0-9_-]{8})?$/;
 const URL_LIKE = /^https?:\/\/[^\s]+$/i;
 const CURRENCY = /^[A-Za-z]{3}$/;
@@ -121,6 +121,37 @@ function checkUserData(userData: Record<string, unknown>, index: number, website
     };
   }
   if (website && (mask & BIT.client_user_agent) === 0) return missing(index, 'user_data', 'client_user_agent');
+  return undefined;
+}
+
+/**
+ * Business messaging (Conversions API for Business Messaging): a `business_messaging` event names
+ * its `messaging_channel`, and each channel needs the ids that tie the conversation to the ad:
+ * WhatsApp the click id, Messenger the Page and page-scoped user, Instagram the account and the
+ * Instagram-scoped user. A channel on any other action source is refused (a sandbox choice).
+ */
+const MESSAGING_CHANNEL_KEYS: Readonly<Record<string, readonly string[]>> = {
+  whatsapp: ['ctwa_clid'],
+  messenger: ['page_id', 'page_scoped_user_id'],
+  instagram: ['ig_account_id', 'ig_sid'],
+};
+/** Page, account and scoped user ids are numeric strings. */
+const NUMERIC_ID_KEYS = ['page_id', 'page_scoped_user_id', 'ig_account_id', 'ig_sid'] as const;
+const NUMERIC_ID = /^\d+$/;
+
+function checkMessaging(event: Record<string, unknown>, userData: Record<string, unknown>, index: number): MetaViolation | undefined {
+  for (const key of NUMERIC_ID_KEYS) {
+    const value = userData[key];
+    if (typeof value === 'string' && !NUMERIC_ID.test(value)) return badUserData(index, key, 'must be a numeric id.');
+  }
+  const channel = event['messaging_channel'];
+  if (event['action_source'] !== 'business_messaging') {
+    return channel === undefined ? undefined : invalid(index, 'is only valid when action_source is business_messaging.', 'messaging_channel');
+  }
+  if (channel === undefined) return missing(index, 'messaging_channel');
+  const needed = typeof channel === 'string' ? MESSAGING_CHANNEL_KEYS[channel] : undefined;
+  if (needed === undefined) return invalid(index, `must be one of ${Object.keys(MESSAGING_CHANNEL_KEYS).join(', ')}.`, 'messaging_channel');
+  for (const key of needed) if (userData[key] === undefined) return missing(index, 'user_data', key);
   return undefined;
 }
 
@@ -210,5 +241,6 @@ export function validateMetaEvent(event: unknown, index: number, nowS: number, m
   const userData = event['user_data'];
   if (userData === undefined) return missing(index, 'user_data');
   if (!isPlainObject(userData)) return invalid(index, 'must be an object.', 'user_data');
-  return checkUserData(userData, index, website) ?? checkProcessingOptions(event, index) ?? checkCustomData(event['custom_data'], index);
+  return checkUserData(userData, index, website) ?? checkMessaging(event, userData, index)
+    ?? checkProcessingOptions(event, index) ?? checkCustomData(event['custom_data'], index);
 }

@@ -170,3 +170,87 @@ describe('recording limits', () => {
     }
   });
 });
+
+describe('the Meta fake and API versions', () => {
+  it('refuses a version older than minApiVersion with #2635 and takes the minimum itself', async () => {
+    const sandbox = await startSandbox({ port: 0, meta: { minApiVersion: 'v26.0' } });
+    try {
+      const old = await postMeta<MetaErrorBody>(sandbox, { data: [metaEvent()] }, `/v25.0/${D.meta.pixelId}/events`);
+      expect(old.status).toBe(400);
+      expect(old.body.error).toMatchObject({ code: 2635, type: 'OAuthException' });
+      expect(sandbox.control.metaEvents()).toHaveLength(0);
+      const minimum = await postMeta(sandbox, { data: [metaEvent()] }, `/v26.0/${D.meta.pixelId}/events`);
+      const newer = await postMeta(sandbox, { data: [metaEvent({ event_id: 'other' })] }, `/v27.0/${D.meta.pixelId}/events`);
+      expect([minimum.status, newer.status]).toEqual([200, 200]);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it('adds X-Ad-Api-Version-Warning to every answer when told to, errors included', async () => {
+    const sandbox = await startSandbox({ port: 0, meta: { versionWarning: 'v27.0 will be deprecated soon' } });
+    try {
+      const ok = await fetch(`${sandbox.metaBaseUrl}${META_PATH}?access_token=${D.meta.accessToken}`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ data: [metaEvent()] }),
+      });
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('x-ad-api-version-warning')).toBe('v27.0 will be deprecated soon');
+      const refused = await fetch(`${sandbox.metaBaseUrl}${META_PATH}?access_token=wrong`, { method: 'POST', body: '{}' });
+      expect(refused.headers.get('x-ad-api-version-warning')).toBe('v27.0 will be deprecated soon');
+    } finally {
+      await sandbox.close();
+    }
+    const plain = await startSandbox({ port: 0 });
+    try {
+      const res = await fetch(`${plain.metaBaseUrl}${META_PATH}?access_token=${D.meta.accessToken}`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ data: [metaEvent()] }),
+      });
+      expect(res.headers.get('x-ad-api-version-warning')).toBeNull();
+    } finally {
+      await plain.close();
+    }
+  });
+});
+
+describe('the Meta fake and business messaging', () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => { sandbox = await startSandbox({ port: 0 }); });
+  afterAll(async () => { await sandbox.close(); });
+  beforeEach(() => { sandbox.control.reset(); });
+
+  const chat = (overrides: Record<string, unknown>, userData: Record<string, unknown>) => {
+    const event = metaEvent({ action_source: 'business_messaging', ...overrides });
+    delete event.event_source_url;
+    event.user_data = userData;
+    return event;
+  };
+
+  it('accepts each channel with its ids', async () => {
+    const events = [
+      chat({ event_id: 'wa', messaging_channel: 'whatsapp' }, { ctwa_clid: 'ARAkLk-canary', ph: [sha256('16505551212')] }),
+      chat({ event_id: 'ms', messaging_channel: 'messenger' }, { page_id: '1122334455', page_scoped_user_id: '99887766' }),
+      chat({ event_id: 'ig', messaging_channel: 'instagram' }, { ig_account_id: '17841400000', ig_sid: '12345' }),
+    ];
+    const res = await postMeta<MetaSuccessBody>(sandbox, { data: events });
+    expect(res.status).toBe(200);
+    expect(sandbox.control.metaEvents()).toHaveLength(3);
+  });
+
+  it.each([
+    ['business_messaging without messaging_channel', chat({}, { ctwa_clid: 'ARAkLk' }), META_SUBCODES.missingParameter, "['messaging_channel']"],
+    ['whatsapp without ctwa_clid', chat({ messaging_channel: 'whatsapp' }, { page_id: '1', page_scoped_user_id: '2' }), META_SUBCODES.missingParameter, "['ctwa_clid']"],
+    ['messenger without page_scoped_user_id', chat({ messaging_channel: 'messenger' }, { page_id: '1122334455' }), META_SUBCODES.missingParameter, "['page_scoped_user_id']"],
+    ['instagram without ig_account_id', chat({ messaging_channel: 'instagram' }, { ig_sid: '12345' }), META_SUBCODES.missingParameter, "['ig_account_id']"],
+    ['an unknown channel', chat({ messaging_channel: 'telegram' }, { ctwa_clid: 'ARAkLk' }), META_SUBCODES.invalidParameter, "['messaging_channel']"],
+    ['a channel on a website event', metaEvent({ messaging_channel: 'whatsapp' }, { ctwa_clid: 'ARAkLk' }), META_SUBCODES.invalidParameter, "['messaging_channel']"],
+    ['a page id that is not numeric', chat({ messaging_channel: 'messenger' }, { page_id: 'my-page', page_scoped_user_id: '2' }), META_SUBCODES.invalidUserData, "['page_id']"],
+    ['a hashed ctwa_clid', chat({ messaging_channel: 'whatsapp' }, { ctwa_clid: sha256('ARAkLk') }), META_SUBCODES.invalidUserData, "['ctwa_clid']"],
+  ])('refuses %s, naming the parameter', async (_name, event, subcode, path) => {
+    const res = await postMeta<MetaErrorBody>(sandbox, { data: [metaEvent({ event_id: 'fine' }), event] });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 100, error_subcode: subcode });
+    expect(res.body.error.error_user_msg).toContain("$['data'][1]");
+    expect(res.body.error.error_user_msg).toContain(path);
+    expect(sandbox.control.metaEvents()).toHaveLength(0);
+  });
+});

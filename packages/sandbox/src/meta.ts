@@ -62,9 +62,36 @@ export function metaFaultReply(fault: ActiveFault): Reply | undefined {
   }
 }
 
+/** `v25.0` → [25, 0]; anything else sorts first. */
+function versionParts(version: string): [number, number] {
+  const match = /^v(\d+)\.(\d+)$/.exec(version);
+  return match ? [Number(match[1]), Number(match[2])] : [0, 0];
+}
+
+/** True when `version` is older than `minimum` (both `vNN.N`). */
+export function isOlderVersion(version: string, minimum: string): boolean {
+  const [major, minor] = versionParts(version);
+  const [minMajor, minMinor] = versionParts(minimum);
+  return major < minMajor || (major === minMajor && minor < minMinor);
+}
+
 /** `POST /{version}/{pixelId}/events`. */
-export function handleMetaEvents(ctx: MetaContext, call: IncomingCall, pixelId: string): Reply {
+export function handleMetaEvents(ctx: MetaContext, call: IncomingCall, pixelId: string, version = SANDBOX_VERSION_ANY): Reply {
+  const reply = answerMetaEvents(ctx, call, pixelId, version);
+  const warning = ctx.options.meta.versionWarning;
+  return warning === undefined ? reply : { ...reply, headers: { ...reply.headers, 'x-ad-api-version-warning': warning } };
+}
+
+/** Stands for "no version in the path" when a test drives the handler directly. */
+const SANDBOX_VERSION_ANY = '';
+
+function answerMetaEvents(ctx: MetaContext, call: IncomingCall, pixelId: string, version: string): Reply {
   const { state, options } = ctx;
+  const minimum = options.meta.minApiVersion;
+  if (minimum !== undefined && version !== SANDBOX_VERSION_ANY && isOlderVersion(version, minimum)) {
+    state.meta.refused += 1;
+    return graphError({ message: '(#2635) This Ads API version is deprecated; call a newer version.', type: 'OAuthException', code: 2635 });
+  }
   const form = isFormEncoded(call.headers);
   let body: Record<string, unknown>;
   if (form) {

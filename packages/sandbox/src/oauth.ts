@@ -100,7 +100,7 @@ export function oauthFaultReply(fault: ActiveFault): Reply | undefined {
   }
 }
 
-/** `POST /token` with `grant_type=refresh_token` (reference/google-ads-ec.md §5). */
+/** `POST /token` with `grant_type=refresh_token` (docs/platforms.md#google-oauth). */
 export function handleToken(ctx: OAuthContext, call: IncomingCall): Reply {
   const reply = grant(ctx, call);
   if (reply.status === 200) ctx.state.oauth.refreshes += 1;

@@ -1,3 +1,4 @@
+import { MAX_BODY_BYTES } from './http.js';
 import type { FaultSpec } from './faults.js';
 
 /**
@@ -8,7 +9,7 @@ export const SANDBOX_DEFAULTS = {
   host: '127.0.0.1',
   seed: 1,
   meta: {
-    apiVersion: 'v25.0',
+    apiVersion: 'v27.0',
     pixelId: '1234567890123456',
     accessToken: 'EAAsandboxMetaAccessToken',
   },
@@ -47,6 +48,10 @@ export interface SandboxMetaOptions {
   accessTokens?: string[];
   /** How far in the future an `event_time` may be, in seconds. Default 600 (a sandbox assumption). */
   maxFutureSkewS?: number;
+  /** Versions older than this (e.g. `v26.0`) are refused with error #2635 (deprecated version). Default: none. */
+  minApiVersion?: string;
+  /** When set, every answer carries `X-Ad-Api-Version-Warning` with this text (a version nearing its end). */
+  versionWarning?: string;
 }
 
 export interface SandboxGoogleOptions {
@@ -118,6 +123,11 @@ export interface SandboxOptions {
    * validated, deduplicated and counted (`unrecorded`), so long benchmarks do not exhaust memory. Default 500,000.
    */
   maxRecordedEvents?: number;
+  /**
+   * Largest request body read, in bytes; a larger one answers 413 `payload_too_large`, like a
+   * front end that refuses a request before reading it. Default 16 MiB (MAX_BODY_BYTES).
+   */
+  maxBodyBytes?: number;
 }
 
 /** Options with every default applied. */
@@ -125,7 +135,7 @@ export interface ResolvedOptions {
   port: number;
   host: string;
   seed: number;
-  meta: { pixels: Set<string>; accessTokens: Set<string>; maxFutureSkewS: number };
+  meta: { pixels: Set<string>; accessTokens: Set<string>; maxFutureSkewS: number; minApiVersion: string | undefined; versionWarning: string | undefined };
   google: {
     customerIds: Set<string>;
     developerToken: string;
@@ -148,6 +158,7 @@ export interface ResolvedOptions {
   };
   faults: FaultSpec[];
   maxRecordedEvents: number;
+  maxBodyBytes: number;
 }
 
 export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
@@ -160,6 +171,8 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
       pixels: new Set(options.meta?.pixels ?? [d.meta.pixelId]),
       accessTokens: new Set(options.meta?.accessTokens ?? [d.meta.accessToken]),
       maxFutureSkewS: options.meta?.maxFutureSkewS ?? 600,
+      minApiVersion: options.meta?.minApiVersion,
+      versionWarning: options.meta?.versionWarning,
     },
     google: {
       customerIds: new Set(options.google?.customerIds ?? [d.google.customerId]),
@@ -188,5 +201,6 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
     },
     faults: options.faults ?? [],
     maxRecordedEvents: options.maxRecordedEvents ?? 500_000,
+    maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
   };
 }

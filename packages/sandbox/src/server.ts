@@ -18,7 +18,7 @@ const GOOGLE_PATH = /^\/(v\d+)\/customers\/([^/:]+):(uploadClickConversions|uplo
 
 /** A routed request: which fake answers it and how. */
 type Route =
-  | { provider: 'meta'; pixelId: string }
+  | { provider: 'meta'; version: string; pixelId: string }
   | { provider: 'google'; version: string; customerId: string; method: GoogleMethod }
   | { provider: 'oauth' }
   | { provider: 'datamanager'; method: 'ingest' | 'retrieve' };
@@ -30,7 +30,7 @@ function route(method: string, path: string): Route | undefined {
   if (method !== 'POST') return undefined;
   if (path === '/token') return { provider: 'oauth' };
   const meta = META_PATH.exec(path);
-  if (meta?.[2] !== undefined) return { provider: 'meta', pixelId: meta[2] };
+  if (meta?.[1] !== undefined && meta[2] !== undefined) return { provider: 'meta', version: meta[1], pixelId: meta[2] };
   const google = GOOGLE_PATH.exec(path.replace(/%3A/gi, ':'));
   if (google === null) return undefined;
   const [, version = '', customerId = '', rpc = ''] = google;
@@ -87,7 +87,7 @@ export function createSandboxApp(input: SandboxOptions = {}): SandboxApp {
 
   function answer(target: Route, call: IncomingCall, rowLevel: ActiveFault | undefined): Reply {
     switch (target.provider) {
-      case 'meta': return handleMetaEvents(ctx, call, target.pixelId);
+      case 'meta': return handleMetaEvents(ctx, call, target.pixelId, target.version);
       case 'oauth': return handleToken(ctx, call);
       case 'google': return handleGoogleUpload(ctx, call, newGoogleRoute(target.version, target.customerId, target.method), rowLevel);
       case 'datamanager': return target.method === 'ingest' ? handleIngest(ctx, call, rowLevel) : handleRetrieve(ctx, call);
@@ -97,7 +97,7 @@ export function createSandboxApp(input: SandboxOptions = {}): SandboxApp {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
-    const body = await readBody(req);
+    const body = await readBody(req, options.maxBodyBytes);
     if (url.pathname.startsWith('/__control/')) {
       const reply = handleControl(control, method, url.pathname, url.searchParams, body);
       sendJson(res, reply.status, reply.body, reply.headers);

@@ -4,17 +4,21 @@ import type { Registry } from 'prom-client';
 
 export interface MetricsServer {
   port: number;
+  /** The interface actually bound, e.g. `127.0.0.1`. */
+  address: string;
   close(): Promise<void>;
 }
 
 /**
- * Serves `GET /metrics` on its own port (SPEC §2: never on the public port), so the ingest port
- * can be exposed to the internet while metrics stay on the private network.
+ * Serves `GET /metrics` on its own port (docs/decisions.md#metrics-on-their-own-port), so the ingest port
+ * can be exposed to the internet while metrics stay on the private network. It has no
+ * authentication, so it binds loopback unless told otherwise (`METRICS_HOST`; containers and
+ * pods set `0.0.0.0` for Prometheus and the kubelet).
  */
 export async function startMetricsServer(
   registry: Registry,
   port: number,
-  host = '0.0.0.0',
+  host = '127.0.0.1',
   options: { health?: () => Record<string, unknown>; ready?: () => boolean } = {},
 ): Promise<MetricsServer> {
   const { health, ready } = options;
@@ -45,6 +49,7 @@ export async function startMetricsServer(
   });
   return {
     port: (server.address() as AddressInfo).port,
+    address: (server.address() as AddressInfo).address,
     close: () => new Promise((resolve) => { server.close(() => { resolve(); }); server.closeAllConnections(); }),
   };
 }

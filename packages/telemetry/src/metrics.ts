@@ -1,9 +1,10 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+import { createDiagnosticsMetrics } from './diagnostics-metrics.js';
 
 /**
- * The metric catalogue (SPEC §6). Names are a contract: the dashboard and the alert rules in
+ * The metric catalogue (docs/architecture.md#metrics-and-logs). Names are a contract: the dashboard and the alert rules in
  * deploy/ query them. Base units, `_total` counters, histograms rather than summaries, and no
- * ids in labels (reference/bullmq-and-style.md A5: cardinality).
+ * ids in labels (docs/platforms.md#prometheus-naming: cardinality).
  */
 
 export const PROVIDER_LABELS = ['meta', 'google'] as const;
@@ -12,14 +13,14 @@ export const PROVIDER_LABELS = ['meta', 'google'] as const;
 export const DEFAULT_ERROR_CODES: ReadonlySet<string> = new Set([
   'timeout', 'network', 'http_401', 'http_403', 'http_404', 'http_429', 'http_5xx', 'invalid_response',
   'meta_1', 'meta_2', 'meta_4', 'meta_10', 'meta_17', 'meta_100', 'meta_190', 'meta_200', 'meta_341', 'meta_368', 'meta_613', 'meta_80004',
-  'partial_batch', 'expired', 'unsealable', 'oauth_invalid_grant', 'oauth_error',
+  'partial_batch', 'expired', 'unsealable', 'invalid_job', 'internal', 'http_413', 'payload_too_large', 'oauth_invalid_grant', 'oauth_error',
   'RESOURCE_EXHAUSTED', 'RESOURCE_TEMPORARILY_EXHAUSTED', 'INTERNAL_ERROR', 'TRANSIENT_ERROR', 'DEADLINE_EXCEEDED',
   'OAUTH_TOKEN_EXPIRED', 'OAUTH_TOKEN_INVALID', 'OAUTH_TOKEN_REVOKED', 'DEVELOPER_TOKEN_INVALID',
   'CUSTOMER_NOT_ACCEPTED_CUSTOMER_DATA_TERMS', 'CUSTOMER_NOT_ENABLED_ENHANCED_CONVERSIONS_FOR_LEADS', 'NO_CONVERSION_ACTION_FOUND',
   'TOO_RECENT_CONVERSION_ACTION', 'TOO_RECENT_EVENT', 'TOO_RECENT_CONVERSION',
   'UNPARSEABLE_GCLID', 'CLICK_NOT_FOUND', 'CLICK_CONVERSION_ALREADY_EXISTS', 'ORDER_ID_ALREADY_IN_USE', 'DUPLICATE_ORDER_ID',
   'CONVERSION_ALREADY_ENHANCED', 'CONVERSION_NOT_FOUND', 'EXPIRED_EVENT', 'INVALID_USER_IDENTIFIER', 'UNSUPPORTED_USER_IDENTIFIER',
-  'GBRAID_WBRAID_BOTH_SET', 'MISSING_ORDER_ID_FOR_WEBPAGE',
+  'GBRAID_WBRAID_BOTH_SET', 'MISSING_ORDER_ID_FOR_WEBPAGE', 'meta_2635',
 ]);
 
 export interface MetricsOptions {
@@ -100,12 +101,17 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}) 
     name: 'capconnect_provider_blocked', help: '1 while a provider is held back by an account or configuration error (revoked token, terms not accepted).',
     labelNames: ['provider'] as const, registers,
   });
+  const providerVersionWarnings = new Counter({
+    name: 'capconnect_provider_version_warnings_total', help: 'Provider responses warning that the configured API version is deprecated or near its end (Meta X-Ad-Api-Version-Warning).',
+    labelNames: ['provider'] as const, registers,
+  });
   const redisUp = new Gauge({
     name: 'capconnect_redis_up', help: '1 when the last Redis command succeeded, 0 when Redis could not take a write.',
     registers,
   });
 
   for (const provider of PROVIDER_LABELS) providerBlocked.set({ provider }, 0);
+  for (const provider of PROVIDER_LABELS) providerVersionWarnings.inc({ provider }, 0);
   // Known label sets start at 0, so rate() sees the first event of each (a series born at 1 has
   // no earlier sample to rise from) and dashboards show 0 rather than "no data".
   for (const outcome of ['queued', 'duplicate', 'invalid', 'skipped', 'unavailable']) ingestEvents.inc({ outcome }, 0);
@@ -129,7 +135,10 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}) 
     queueJobs,
     oauthRefresh,
     providerBlocked,
+    providerVersionWarnings,
     redisUp,
+    // Shared request quota and asynchronous diagnostics (diagnostics-metrics.ts).
+    ...createDiagnosticsMetrics(registers),
     /** Counts a provider error under a bounded code label. */
     recordProviderError(provider: string, code: string): void {
       providerErrors.inc({ provider, code: errorCodes.has(code) ? code : 'other' });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger, createMetrics, memoryDestination, startMetricsServer, statusClass } from './index.js';
 
 describe('metrics', () => {
-  it('registers the SPEC §6 catalogue on the given registry, not the global one', async () => {
+  it('registers the metric catalogue of docs/architecture.md#metrics-and-logs on the given registry, not the global one', async () => {
     const registry = new Registry();
     const metrics = createMetrics(registry);
     metrics.ingestEvents.inc({ outcome: 'queued' });
@@ -34,7 +34,9 @@ describe('metrics', () => {
     const metrics = createMetrics(registry, { defaultMetrics: false });
     metrics.recordProviderError('meta', 'meta_613');
     metrics.recordProviderError('meta', 'some-new-code-user@example.com');
+    for (const code of ['invalid_job', 'http_413', 'payload_too_large']) metrics.recordProviderError('google', code);
     const text = await registry.metrics();
+    for (const code of ['invalid_job', 'http_413', 'payload_too_large']) expect(text).toContain(`capconnect_provider_errors_total{provider="google",code="${code}"} 1`);
     expect(text).toContain('capconnect_provider_errors_total{provider="meta",code="meta_613"} 1');
     expect(text).toContain('capconnect_provider_errors_total{provider="meta",code="other"} 1');
     expect(text).not.toContain('example.com');
@@ -54,6 +56,15 @@ describe('metrics', () => {
       expect(await ok.text()).toContain('capconnect_redis_up 1');
       expect((await fetch(`http://127.0.0.1:${server.port}/v1/collect`)).status).toBe(404);
       expect((await fetch(`http://127.0.0.1:${server.port}/healthz`)).status).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('listens on loopback only unless given another interface (it has no authentication)', async () => {
+    const server = await startMetricsServer(new Registry(), 0);
+    try {
+      expect(server.address).toBe('127.0.0.1');
     } finally {
       await server.close();
     }

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
-  checkDocs, findBrokenDocsLinks, findCitations, githubSlug, headingAnchors, memoryFileSystem, repositoryFileSystem, repositoryFiles,
+  checkDocs, findBrokenDocsLinks, findCitations, githubSlug, headingAnchors, htmlAnchors, memoryFileSystem, repositoryFileSystem, repositoryFiles,
   type SourceFile,
 } from './docs-links.js';
 
@@ -21,7 +21,7 @@ const architecture: SourceFile = {
 };
 
 const fs = (...files: SourceFile[]) => memoryFileSystem([architecture, ...files]);
-const code = (text: string, path = 'packages/queue/src/catalogue.ts'): SourceFile => ({ path, text });
+const code = (text: string, path = 'packages/queue/src/job-id.ts'): SourceFile => ({ path, text });
 
 describe('githubSlug', () => {
   it.each([
@@ -40,6 +40,21 @@ describe('githubSlug', () => {
   it('numbers repeated headings and ignores fenced code', () => {
     expect([...headingAnchors(architecture.text)]).toEqual([
       'architecture', 'job-id', 'retries-and-backoff', 'sealing-bound-to-destination--event-id', 'maxstalledcount-10', 'job-id-1',
+    ]);
+  });
+});
+
+describe('htmlAnchors', () => {
+  it('collects <a id> and <a name> anchors outside fenced code', () => {
+    const markdown = ['<a id="dm-limits"></a>', '### Limits', 'See <a name="Other" href="#x">here</a>.', '```', '<a id="in-fence"></a>', '```'].join('\n');
+    expect([...htmlAnchors(markdown)]).toEqual(['dm-limits', 'other']);
+  });
+
+  it('lets a link reach an explicit anchor, and still reports one that is missing', () => {
+    const platforms: SourceFile = { path: 'docs/platforms.md', text: '# Platforms\n<a id="dm-limits"></a>\n### Limits' };
+    const split = code('// budget below the limit (docs/platforms.md#dm-limits), see docs/platforms.md#dm-gone');
+    expect(findBrokenDocsLinks(split, fs(platforms)).map((problem) => problem.message)).toEqual([
+      'links to docs/platforms.md#dm-gone, but docs/platforms.md has no such heading',
     ]);
   });
 });

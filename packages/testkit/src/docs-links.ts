@@ -97,6 +97,20 @@ export function headingAnchors(markdown: string): Set<string> {
   return anchors;
 }
 
+/**
+ * Anchors set explicitly with `<a id="…">` or `<a name="…">` outside fenced code: GitHub keeps them
+ * (prefixed `user-content-`, which its fragment handling adds back), so `#<id>` links work.
+ */
+export function htmlAnchors(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  for (const { text } of proseLines(markdown)) {
+    for (const match of text.matchAll(/<a\s+(?:[^>]*\s)?(?:id|name)\s*=\s*["']([^"']+)["'][^>]*>/gi)) {
+      anchors.add((match[1] ?? '').toLowerCase());
+    }
+  }
+  return anchors;
+}
+
 /** Citations of documents that are not in the repository. */
 export function findCitations(file: SourceFile): DocsProblem[] {
   const problems: DocsProblem[] = [];
@@ -170,7 +184,8 @@ export function findBrokenDocsLinks(file: SourceFile, fs: DocsFileSystem): DocsP
     if (target.anchor === undefined || !target.file.endsWith('.md')) continue;
     let anchors = anchorsOf.get(target.file);
     if (anchors === undefined) {
-      anchors = headingAnchors(fs.read(target.file) ?? '');
+      const markdown = fs.read(target.file) ?? '';
+      anchors = new Set([...headingAnchors(markdown), ...htmlAnchors(markdown)]);
       anchorsOf.set(target.file, anchors);
     }
     if (!anchors.has(target.anchor.toLowerCase())) {

@@ -30,6 +30,10 @@ export interface PrivateRedis {
   stop(): Promise<void>;
   /** SIGKILL: no chance to flush anything that is not already on disk. */
   kill(): Promise<void>;
+  /** SIGSTOP: the server stalls with its sockets open; commands already sent run on `resume`. */
+  pause(): void;
+  /** SIGCONT after `pause`. */
+  resume(): void;
   /** Stops the server and removes its data directory. */
   dispose(): Promise<void>;
 }
@@ -85,6 +89,8 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
     async stop() {
       if (!child) return;
       const proc = child;
+      // A paused process would not act on SIGTERM until continued.
+      proc.kill('SIGCONT');
       proc.kill('SIGTERM');
       await exited(proc);
     },
@@ -93,6 +99,12 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
       const proc = child;
       proc.kill('SIGKILL');
       await exited(proc);
+    },
+    pause() {
+      child?.kill('SIGSTOP');
+    },
+    resume() {
+      child?.kill('SIGCONT');
     },
     async dispose() {
       await handle.stop();

@@ -1,11 +1,13 @@
 import { loadConfig, type Config } from '@capconnect/config';
 import { createKeyring, generateKeyText } from '@capconnect/core';
-import { Producer, createRedisConnection } from '@capconnect/queue';
+import { OutcomeEvents, Producer, createRedisConnection } from '@capconnect/queue';
 import { createLogger, createMetrics, memoryDestination, type Metrics } from '@capconnect/telemetry';
 import { freshPrefix, testRedisUrl } from '@capconnect/testkit';
 import type { Express } from 'express';
 import { Registry } from 'prom-client';
 import { createApp } from '../app.js';
+import { redisSignatureLedger } from '../replay.js';
+import { createWaitGate, type WaitGate } from '../wait.js';
 
 export const SECRET = 'first-secret-0123456789abcdef';
 export const ROTATED_SECRET = 'second-secret-0123456789abcdef';
@@ -41,6 +43,9 @@ export interface Harness {
   metrics: Metrics;
   registry: Registry;
   logLines: string[];
+  waitGate: WaitGate;
+  /** Settlement notices, when the harness was started with `outcomeEvents: true`. */
+  outcomes?: OutcomeEvents;
   close(): Promise<void>;
 }
 
@@ -48,6 +53,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   redisUrl?: string;
   clock?: () => number;
+  /** Give `?wait=` the settlement notices the server wires (default: waits poll). */
+  outcomeEvents?: boolean;
 }
 
 /** A createApp instance on its own BullMQ prefix, with an in-memory log and its own registry. */
@@ -66,10 +73,16 @@ export function startHarness(options: HarnessOptions = {}): Harness {
   const metrics = createMetrics(registry, { defaultMetrics: false });
   const destination = memoryDestination();
   const logger = createLogger({ service: 'api', destination });
-  const app = createApp({ config, producer, metrics, logger, clock: options.clock ?? (() => NOW_MS) });
+  const waitGate = createWaitGate(config.waitMaxConcurrent);
+  const outcomes = options.outcomeEvents === true ? new OutcomeEvents({ connect: () => createRedisConnection(redisUrl, 'worker'), prefix }) : undefined;
+  const app = createApp({
+    config, producer, metrics, logger, clock: options.clock ?? (() => NOW_MS), waitGate, outcomes,
+    signatureLedger: redisSignatureLedger(connection, prefix, () => producer.awaitReady(500)),
+  });
   return {
-    app, config, producer, prefix, redisUrl, metrics, registry, logLines: destination.lines,
-    close: async () => { await producer.close(); connection.disconnect(); },
+    app, config, producer, prefix, redisUrl, metrics, registry, logLines: destination.lines, waitGate,
+    ...(outcomes && { outcomes }),
+    close: async () => { await outcomes?.close(); await producer.close(); connection.disconnect(); },
   };
 }
 

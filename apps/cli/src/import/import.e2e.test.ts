@@ -43,6 +43,7 @@ async function importFile(args: string[]): Promise<{ code: number; summary: Reco
   const io = captureIo();
   const code = await runCli(['import', ...args, '--json'], io, env());
   const stdout = io.stdout();
+  if (stdout === '') throw new Error(`import printed nothing (exit ${code}): ${io.stderr()}`);
   return { code, summary: JSON.parse(stdout) as never, stderr: io.stderr(), stdout };
 }
 

@@ -38,7 +38,7 @@ describe('the import sender', () => {
     expect(seen.map((entry) => entry.body)).toEqual(['[{"x":1}]', '[{"x":1}]', '[{"x":1}]']);
     expect(backoffs).toEqual(['503', '503']);
     expect(seen[2]?.headers['x-capconnect-token']).toBe('tok-1234567890abcdef');
-    expect(seen[2]?.headers['x-capconnect-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+    expect(seen[2]?.headers['x-capconnect-signature']).toMatch(/^t=\d+,v2=[0-9a-f]{64}$/);
   });
 
   it('stops at once on a refusal, with the status and error code only', async () => {

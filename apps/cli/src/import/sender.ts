@@ -92,6 +92,7 @@ export function createSender(options: SenderOptions): Sender {
     await pace(events);
     let failingSinceMs: number | undefined;
     let backoffMs = 250;
+    let resigned = false;
     for (;;) {
       const waitMs = pausedUntilMs - Date.now();
       if (waitMs > 0) await sleep(waitMs);
@@ -107,6 +108,13 @@ export function createSender(options: SenderOptions): Sender {
             const answer = (await response.json()) as { error?: unknown };
             if (typeof answer.error === 'string') code = answer.error;
           } catch { /* not JSON */ }
+          // The same batch was signed and answered 2xx within this second (a re-run right after the
+          // last one): sign it again with the next second's timestamp; its events come back as duplicates.
+          if (response.status === 401 && code === 'signature_replayed' && !resigned) {
+            resigned = true;
+            await sleep(1000 - (Date.now() % 1000) + 5);
+            continue;
+          }
           throw new ApiRefusedError(response.status, code);
         }
         await response.body?.cancel();

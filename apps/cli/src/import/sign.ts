@@ -1,6 +1,6 @@
-import { createHmac } from 'node:crypto';
+import { signRequestV2 } from '@capconnect/api';
 
-/** What a request signature covers; method and path are part of it so a later scheme can sign them. */
+/** What a request signature covers. */
 export interface SignatureInput {
   method: string;
   /** The request path with its query string, e.g. `/v1/collect/batch?wait=0`. */
@@ -14,12 +14,14 @@ export interface SignatureInput {
 }
 
 /**
- * The `x-capconnect-signature` value for a request, following the api's current rule (apps/api/README.md,
- * "Authentication"): `t=<unix s>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`. The v1 rule covers only
- * the timestamp and the body; method and path are taken already so that switching to a scheme that also
- * signs them changes this one function and nothing that calls it.
+ * The `x-capconnect-signature` value for a request, with the api's v2 rule (apps/api/README.md,
+ * "Request signing"): `t=<unix s>,v2=<hex>`, an HMAC over method, path, canonical query, timestamp
+ * and body, computed by the api's own function so client and server cannot drift apart.
  */
 export function signRequest(input: SignatureInput): string {
-  const digest = createHmac('sha256', input.secret).update(`${input.timestampS}.`, 'utf8').update(input.body).digest('hex');
-  return `t=${input.timestampS},v1=${digest}`;
+  const mark = input.pathAndQuery.indexOf('?');
+  const path = mark < 0 ? input.pathAndQuery : input.pathAndQuery.slice(0, mark);
+  const query = mark < 0 ? '' : input.pathAndQuery.slice(mark + 1);
+  const digest = signRequestV2(input.secret, input.timestampS, { method: input.method, path, query, body: input.body });
+  return `t=${input.timestampS},v2=${digest}`;
 }

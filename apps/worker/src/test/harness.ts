@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createKeyring, generateKeyText, type GooglePreparedEvent, type MetaPreparedEvent, type Provider } from '@capconnect/core';
+import { createKeyring, generateKeyText, type GooglePreparedEvent, type Keyring, type MetaPreparedEvent, type Provider } from '@capconnect/core';
 import { GoogleClient, HttpClient, MetaClient, TokenProvider, type TokenSource } from '@capconnect/providers';
 import { Producer, createRedisConnection, type RedisConnection } from '@capconnect/queue';
 import { SANDBOX_DEFAULTS, startSandbox, type Sandbox } from '@capconnect/sandbox';
@@ -37,6 +37,8 @@ export interface Harness {
   sandbox: Sandbox;
   prefix: string;
   producer: Producer;
+  /** The keyring the producer seals with (to hand-craft jobs). */
+  keyring: Keyring;
   metrics: Metrics;
   registry: Registry;
   logLines: string[];
@@ -112,7 +114,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const workers = startWorkers();
 
   const harness: Harness = {
-    sandbox, prefix, producer, metrics, registry, logLines: destination.lines, workers, connection, startWorkers,
+    sandbox, prefix, producer, keyring, metrics, registry, logLines: destination.lines, workers, connection, startWorkers,
     async enqueue(events) {
       await producer.enqueue(events.map((prepared) => ({ eventId: prepared.event.eventId, prepared: [prepared] })));
     },

@@ -78,13 +78,13 @@ export function toAlpha2(value: string): string | undefined {
   return index.get(key) ?? (folded === undefined ? undefined : index.get(folded));
 }
 
-/** Meta `country`: lowercase ISO 3166-1 alpha-2; names map to codes (reference/meta-capi.md §1, SPEC §3). */
+/** Meta `country`: lowercase ISO 3166-1 alpha-2; names map to codes (docs/decisions.md#country-names-through-a-maintained-library). */
 export function normalizeMetaCountry(value: string): Normalized {
   const alpha2 = toAlpha2(value);
   return alpha2 === undefined ? reject('invalid_country') : accept(alpha2.toLowerCase());
 }
 
-/** Google `countryCode`: ISO 3166-1 alpha-2, uppercase, sent in plain text (reference/google-ads-ec.md §3). */
+/** Google `countryCode`: ISO 3166-1 alpha-2, uppercase, sent in plain text (docs/platforms.md#google-normalization-and-hashing). */
 export function normalizeGoogleCountry(value: string): Normalized {
   const alpha2 = toAlpha2(value);
   return alpha2 === undefined ? reject('invalid_country') : accept(alpha2);

@@ -7,7 +7,7 @@ import { hashMetaUserData } from './meta.js';
 const CONTEXT = { defaultCallingCode: '81', nowMs: Date.UTC(2026, 9, 1) };
 const h = sha256Hex;
 
-/** The customer of SPEC §2.1's example. */
+/** A customer with every field of the contract set (docs/architecture.md#contract). */
 const SEED = {
   email: ' John.Doe@Example.COM ',
   phone: '090-1234-5678',

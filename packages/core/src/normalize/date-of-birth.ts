@@ -37,7 +37,7 @@ const pad = (value: number, width: number): string => String(value).padStart(wid
 
 /**
  * Meta `db`: `YYYYMMDD`, a real calendar date with the year in 1900..current year
- * (reference/meta-capi.md §1). `nowMs` supplies the current year, so the function stays pure.
+ * (docs/platforms.md#meta-normalization-and-hashing). `nowMs` supplies the current year, so the function stays pure.
  */
 export function normalizeMetaDateOfBirth(value: string, nowMs: number): Normalized {
   for (const [pattern, read] of FORMATS) {

@@ -14,7 +14,7 @@ function lowercaseEmail(value: string): string {
   return toNfc(value.trim().toLowerCase());
 }
 
-/** Meta `em`: trim, lowercase; must look like an email (reference/meta-capi.md §1). */
+/** Meta `em`: trim, lowercase; must look like an email (docs/platforms.md#meta-normalization-and-hashing). */
 export function normalizeMetaEmail(value: string): Normalized {
   const email = lowercaseEmail(value);
   return EMAIL_SHAPE.test(email) ? accept(email) : reject('invalid_email');
@@ -24,8 +24,8 @@ export function normalizeMetaEmail(value: string): Normalized {
  * Google `hashedEmail`: trim, lowercase; for gmail.com / googlemail.com only, drop the `+suffix`
  * and then every `.` of the local part. Other domains keep dots and plus signs.
  * Source: Google's Data Manager formatting guide and its TypeScript formatter
- * (reference/google-ads-ec.md §3, rule 4), which matches SPEC §3. Google's Python samples strip
- * dots and `+` on every domain; the reference treats that as a bug, and so do we.
+ * (docs/decisions.md#google-email-rule). Google's Python samples strip
+ * dots and `+` on every domain; we treat that as a bug.
  */
 export function normalizeGoogleEmail(value: string): Normalized {
   const email = lowercaseEmail(value);

@@ -8,7 +8,7 @@ const GENDERS: ReadonlyMap<string, 'f' | 'm'> = new Map([
 ]);
 
 /**
- * Meta `ge`: `f` or `m` (reference/meta-capi.md §1). Letters are lowercased and anything else is
+ * Meta `ge`: `f` or `m` (docs/platforms.md#meta-normalization-and-hashing). Letters are lowercased and anything else is
  * ignored, as Meta's SDK does (`Male`, `F.`, `female` accepted); any other word is dropped.
  */
 export function normalizeMetaGender(value: string): Normalized {

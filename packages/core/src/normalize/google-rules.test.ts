@@ -1,4 +1,4 @@
-/** Google identifier normalization, field by field (SPEC §3 table, reference/google-ads-ec.md §3). */
+/** Google identifier normalization, field by field (docs/architecture.md#normalization-and-hashing). */
 import { describe, expect, it } from 'vitest';
 import { normalizeGoogleCountry } from './country.js';
 import { normalizeGoogleEmail } from './email.js';

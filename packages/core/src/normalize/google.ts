@@ -22,7 +22,7 @@ export interface GoogleAddress {
 }
 
 /**
- * Google identifiers for one customer (SPEC §3; reference/google-ads-ec.md §3).
+ * Google identifiers for one customer (docs/architecture.md#normalization-and-hashing).
  *
  * Google takes one `addressInfo` per identifier, so only the first usable value of each address part
  * is used. The address is kept only when it has first name, last name, country code and postal

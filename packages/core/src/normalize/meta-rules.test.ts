@@ -1,4 +1,4 @@
-/** Meta `user_data` normalization, field by field (SPEC §3 table, reference/meta-capi.md §1). */
+/** Meta `user_data` normalization, field by field (docs/architecture.md#normalization-and-hashing). */
 import { describe, expect, it } from 'vitest';
 import { normalizeMetaCountry } from './country.js';
 import { normalizeMetaDateOfBirth } from './date-of-birth.js';
@@ -48,7 +48,7 @@ describe('ph: E.164 digits without +', () => {
       ['090-1234-5678', '819012345678'],
       ['09012345678', '819012345678'],
       ['+81 90-1234-5678', '819012345678'],
-      ['+81 (0)90-1234-5678', '819012345678'], // trunk 0 in parentheses is dropped (meta-capi.md §5.1)
+      ['+81 (0)90-1234-5678', '819012345678'], // trunk 0 in parentheses is dropped (docs/decisions.md#phone-numbers-parsed-with-libphonenumber)
       ['819012345678', '819012345678'], // already normalized: idempotent
       ['+44 (0)20 7946 0958', '442079460958'],
       ['+1 415 555 1234', '14155551234'],

@@ -21,7 +21,7 @@ interface MetaFieldRule {
   normalize: Normalizer;
 }
 
-/** Meta's `user_data` rules, one per key (SPEC §3 table; reference/meta-capi.md §1). */
+/** Meta's `user_data` rules, one per key (docs/architecture.md#normalization-and-hashing). */
 export function metaFieldRules(customer: Customer, context: NormalizeContext): MetaFieldRule[] {
   const alpha2 = customerCountry(customer);
   const country = alpha2?.toLowerCase();

@@ -3,7 +3,7 @@ import { lowercaseCollapsedSpaces, lowercaseLettersOnly } from './text.js';
 
 /**
  * Meta `fn` / `ln`: lowercase, no punctuation, no spaces, letters of any script kept
- * (`O'Brien` → `obrien`, `Mary Jane` → `maryjane`, `valéry`, `정`; reference/meta-capi.md §1 and §5.5:
+ * (`O'Brien` → `obrien`, `Mary Jane` → `maryjane`, `valéry`, `정`; docs/decisions.md#meta-names-and-cities-keep-every-script:
  * the pixel removes inner spaces, so the server must too).
  */
 export function normalizeMetaName(value: string): Normalized {
@@ -15,14 +15,14 @@ export function normalizeMetaCity(value: string): Normalized {
   return accept(lowercaseLettersOnly(value));
 }
 
-/** Meta `external_id`: trimmed (already done by the caller), then hashed; case is kept (SPEC §3). */
+/** Meta `external_id`: trimmed (already done by the caller), then hashed; case is kept (docs/decisions.md#meta-external_id-keeps-its-case). */
 export function normalizeMetaExternalId(value: string): Normalized {
   return accept(value);
 }
 
 /**
- * Google `hashedFirstName` / `hashedLastName` / `hashedStreetAddress`: trim, lowercase (SPEC §3,
- * reference/google-ads-ec.md §3). Inner runs of whitespace collapse to one space, following the
+ * Google `hashedFirstName` / `hashedLastName` / `hashedStreetAddress`: trim, lowercase
+ * (docs/decisions.md#google-names-keep-punctuation). Inner runs of whitespace collapse to one space, following the
  * proto comment "remove any extra spaces before, after, and in between".
  */
 export function normalizeGoogleAddressText(value: string): Normalized {

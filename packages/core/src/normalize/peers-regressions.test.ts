@@ -1,5 +1,5 @@
 /**
- * Bugs found in peer relays (reference/peers.md §4 and reference/meta-capi.md §5), kept as
+ * Bugs found in peer relays (docs/platforms.md#normalization-mistakes-seen-in-other-relays), kept as
  * regressions: each row is an input that a peer gets wrong, with what the platform expects.
  */
 import { describe, expect, it } from 'vitest';

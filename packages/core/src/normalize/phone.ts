@@ -50,9 +50,9 @@ function parse(value: string, region: PhoneRegion): PhoneNumber | undefined {
 /**
  * A phone number in E.164 (`+819012345678`), or undefined when it is not a valid number.
  *
- * Parsed with libphonenumber's full metadata (SPEC §3), so `090-1234-5678` in Japan gains its `81`
+ * Parsed with libphonenumber's full metadata (docs/decisions.md#phone-numbers-parsed-with-libphonenumber), so `090-1234-5678` in Japan gains its `81`
  * and loses its trunk `0`, and `+44 (0)20 7946 0958` loses the `(0)`: the two failures Meta's own SDKs
- * have (reference/meta-capi.md §5.1). A value that is invalid as a national number but valid as a
+ * have. A value that is invalid as a national number but valid as a
  * bare international one without its `+` (`16505551212`, `1 800 555 0100`) is read as international:
  * Meta asks for numbers that already include the country code, Google's Data Manager formatter reads
  * every number that way, and it keeps Meta's `ph` normalization idempotent.
@@ -84,14 +84,29 @@ function parseE164(value: string, region: PhoneRegion): string | undefined {
   return undefined;
 }
 
-/** Meta `ph`: E.164 digits without the `+` (reference/meta-capi.md §1: "always include the country code"). */
+/** Meta `ph`: E.164 digits without the `+` (docs/platforms.md#meta-normalization-and-hashing: "always include the country code"). */
 export function normalizeMetaPhone(value: string, region: PhoneRegion): Normalized {
   const e164 = toE164(value, region);
   return e164 === undefined ? reject('invalid_phone') : accept(e164.slice(1));
 }
 
-/** Google `hashedPhoneNumber`: E.164 with the `+` (reference/google-ads-ec.md §3). */
+/** Google `hashedPhoneNumber`: E.164 with the `+` (docs/platforms.md#google-normalization-and-hashing). */
 export function normalizeGooglePhone(value: string, region: PhoneRegion): Normalized {
   const e164 = toE164(value, region);
   return e164 === undefined ? reject('invalid_phone') : accept(e164);
+}
+
+/**
+ * True when `value` starts with `+` and is a valid international phone number (`+81 90 7777 1234`).
+ * Used to keep phone numbers out of ids, which travel unhashed; `123-456-7890` has no `+` and stays
+ * an ordinary order id.
+ */
+export function isInternationalPhoneNumber(value: string): boolean {
+  const trimmed = value.trim();
+  if (!trimmed.startsWith('+') || trimmed.length > MAX_PHONE_INPUT_LENGTH) return false;
+  try {
+    return parsePhoneNumberFromString(trimmed)?.isValid() === true;
+  } catch {
+    return false;
+  }
 }

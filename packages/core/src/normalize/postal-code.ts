@@ -5,7 +5,7 @@ const US_ZIP = /^(\d{5})/;
 
 /**
  * Meta `zp`: lowercase, no spaces, only the part before the first `-`; in the US, the first five
- * digits (reference/meta-capi.md §1; Meta's SDKs: `split('-')[0]`, at least 2 characters).
+ * digits (docs/platforms.md#meta-normalization-and-hashing; Meta's SDKs: `split('-')[0]`, at least 2 characters).
  * `country` is the customer's lowercase alpha-2 when known; without it no US rule applies.
  * Note the rule keeps only `100` of the Japanese `100-0001`: that is what Meta's code does.
  */

@@ -30,7 +30,7 @@ const US_AND_CANADA_CODES: ReadonlyMap<string, string> = new Map([
 /**
  * Meta `st`: US and Canadian names become their 2-letter code, lowercase (`California` → `ca`,
  * `Ontario` → `on`); 2-letter codes are lowercased; anything else is lowercased without punctuation
- * or spaces (reference/meta-capi.md §1). Names are mapped only when the customer's country is the
+ * or spaces (docs/platforms.md#meta-normalization-and-hashing). Names are mapped only when the customer's country is the
  * US, Canada or unknown (`country`: lowercase alpha-2), so `Georgia` in Georgia stays `georgia`.
  */
 export function normalizeMetaState(value: string, country?: string): Normalized {

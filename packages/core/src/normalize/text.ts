@@ -1,6 +1,6 @@
 /**
- * Unicode NFC first (SPEC §3): Meta's own name vectors (`정`, `valéry`) only match when the input is
- * NFC (reference/meta-capi.md §1, verified), and the same letters typed on different keyboards can
+ * Unicode NFC first (docs/architecture.md#normalization-and-hashing): Meta's own name vectors (`정`, `valéry`) only match when the input is
+ * NFC (docs/platforms.md#meta-normalization-and-hashing, verified), and the same letters typed on different keyboards can
  * arrive composed or decomposed.
  */
 export function toNfc(value: string): string {
@@ -16,7 +16,7 @@ const NOT_LETTER = /[^\p{L}\p{M}]/gu;
 
 /**
  * Meta's rule for fn, ln, ct (and st outside the US): "lowercase, no punctuation, no special
- * characters, no spaces; UTF-8 if special characters" (reference/meta-capi.md §1). Letters of any
+ * characters, no spaces; UTF-8 if special characters" (docs/platforms.md#meta-normalization-and-hashing). Letters of any
  * script and their combining marks are kept (`valéry`, `정`, `владимир`); everything else goes,
  * digits included (Meta's legacy SDK also drops digits from ct/st).
  * The final NFC keeps the result stable when lowercasing produced a decomposable sequence.

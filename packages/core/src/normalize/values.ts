@@ -27,7 +27,7 @@ export interface NormalizedValues {
 }
 
 /**
- * Normalizes every element of a customer field (SPEC §3): NFC, trim, the field's rule; empty and
+ * Normalizes every element of a customer field (docs/architecture.md#normalization-and-hashing): NFC, trim, the field's rule; empty and
  * invalid results are dropped with a warning, duplicates removed. Nothing is hashed here.
  */
 export function normalizeValues(field: string, raw: CustomerValue | undefined, normalize: Normalizer): NormalizedValues {
@@ -52,7 +52,7 @@ export interface DigestedValues {
 
 /**
  * Like `normalizeValues`, then SHA-256. A value that already is a 64-hex digest is passed through
- * lowercased and never hashed again (SPEC §3; reference/meta-capi.md §5.4). Duplicates are removed
+ * lowercased and never hashed again (docs/architecture.md#normalization-and-hashing). Duplicates are removed
  * after hashing, so a plain value and its own digest count once.
  */
 export function digestValues(field: string, raw: CustomerValue | undefined, normalize: Normalizer): DigestedValues {

@@ -21,7 +21,7 @@ function digestOf(result: Normalized): string {
   return sha256Hex(result.value);
 }
 
-describe('Meta customer-information vectors (reference/meta-capi.md §1)', () => {
+describe('Meta customer-information vectors (docs/platforms.md#meta-normalization-and-hashing)', () => {
   it.each([
     ['em', 'john_smith@gmail.com', normalizeMetaEmail, 'john_smith@gmail.com',
       '62a14e44f765419d10fea99367361a727c12365e2520f32218d505ed9aa0f62f'],
@@ -52,7 +52,7 @@ describe('Meta customer-information vectors (reference/meta-capi.md §1)', () =>
   });
 });
 
-describe('Google Data Manager formatter vectors (reference/google-ads-ec.md §3)', () => {
+describe('Google Data Manager formatter vectors (docs/platforms.md#google-normalization-and-hashing)', () => {
   const ALEXZ = '509e933019bb285a134a9334b8bb679dff79d0ce023d529af4bd744d47b4fd8a';
   it.each([
     ['alexz@example.com', ALEXZ],

@@ -1,5 +1,6 @@
 import type { IngestItem } from '../contract.js';
 import type { GoogleIdentifiers } from '../normalize/google.js';
+import { hasUserIdentifier } from './identifiers.js';
 import type {
   Digest,
   EventMetadata,
@@ -19,7 +20,7 @@ export interface GoogleConversionAction {
   mode: GoogleMode;
 }
 
-/** Google accepts at most this many `userIdentifiers` per conversion (reference/google-ads-ec.md §1–2). */
+/** Google accepts at most this many `userIdentifiers` per conversion (docs/platforms.md#google-click-conversions). */
 export const GOOGLE_MAX_USER_IDENTIFIERS = 5;
 
 export interface GoogleRouting {
@@ -70,7 +71,7 @@ function clickIds(item: IngestItem, mode: GoogleMode): Pick<GoogleMatchFields, '
   const ids: Pick<GoogleMatchFields, 'gclid' | 'gbraid' | 'wbraid'> = {};
   const { gclid, gbraid, wbraid } = item.event;
   if (gclid !== undefined && gclid.trim() !== '') ids.gclid = gclid;
-  // Conversions from gbraid/wbraid clicks cannot be enhanced (reference/google-ads-ec.md §2).
+  // Conversions from gbraid/wbraid clicks cannot be enhanced (docs/platforms.md#google-enhancements).
   if (mode === 'click') {
     if (gbraid !== undefined && gbraid.trim() !== '') ids.gbraid = gbraid;
     if (wbraid !== undefined && wbraid.trim() !== '') ids.wbraid = wbraid;
@@ -79,7 +80,7 @@ function clickIds(item: IngestItem, mode: GoogleMode): Pick<GoogleMatchFields, '
 }
 
 /**
- * Decides whether Google can take the event and builds what it will receive (SPEC §2.1, §5):
+ * Decides whether Google can take the event and builds what it will receive (docs/architecture.md#eligibility-and-routing):
  * a conversion action for the event name; click mode needs a click id or a hashed email/phone;
  * enhancement mode needs the order id and is the only mode that carries the address and user agent.
  * `consent.adUserData = denied` sends the conversion with `DENIED` and no user data at all.
@@ -106,6 +107,9 @@ export function prepareGoogleEvent(
   }
   if (action.mode === 'enhancement' && event.orderId === undefined) {
     return { ok: false, reason: 'no_order_id' };
+  }
+  if (action.mode === 'enhancement' && !hasUserIdentifier({ hashedEmail: emails, hashedPhoneNumber: phones, ...address?.hashed })) {
+    return { ok: false, reason: 'no_user_identifier' };
   }
 
   const { kept, dropped } = capIdentifiers(emails, phones, address !== undefined);
@@ -136,5 +140,6 @@ export function prepareGoogleEvent(
   }
   const droppedFields = new Set(dropped.map((candidate) => (candidate.kind === 'phone' ? 'customer.phone' : 'customer.email')));
   const warnings = [...droppedFields].map((field): Warning => ({ field, code: 'too_many_identifiers' }));
+  if (match.gbraid !== undefined && match.wbraid !== undefined) warnings.push({ field: 'event.wbraid', code: 'gbraid_and_wbraid' });
   return { ok: true, prepared, warnings };
 }

@@ -1,4 +1,5 @@
 import type { Consent, IngestItem } from '../contract.js';
+import { MESSAGING_USER_DATA_KEYS, messagingSkipReason } from '../meta-messaging.js';
 import type {
   EventMetadata,
   MetaDataProcessing,
@@ -8,17 +9,18 @@ import type {
   SkipReason,
 } from '../types.js';
 
-/** Meta rejects a whole request holding an event older than this (reference/meta-capi.md §0). */
+/** Meta rejects a whole request holding an event older than this (docs/platforms.md#meta-event-time-window). */
 export const META_MAX_EVENT_AGE_S = 7 * 24 * 60 * 60;
 /** `physical_store` events may be up to 62 days old. */
 export const META_MAX_PHYSICAL_STORE_EVENT_AGE_S = 62 * 24 * 60 * 60;
 
 /** Customer-information keys as Meta names them: the digests plus the unhashed match keys. */
-type MetaCustomerKey = keyof MetaUserDigests | 'client_ip_address' | 'client_user_agent' | 'fbc' | 'fbp';
+type MetaCustomerKey = keyof MetaUserDigests | 'client_ip_address' | 'client_user_agent' | 'fbc' | 'fbp'
+  | (typeof MESSAGING_USER_DATA_KEYS)[keyof typeof MESSAGING_USER_DATA_KEYS];
 
 /**
  * Meta's baseline matching rule (since v13.0): an event is invalid when its only customer
- * information is one of these sets or a subset of one (reference/meta-capi.md §1).
+ * information is one of these sets or a subset of one (docs/platforms.md#meta-baseline-matching-rule).
  */
 const WEAK_COMBINATIONS: readonly ReadonlySet<MetaCustomerKey>[] = [
   new Set(['ct', 'country', 'st', 'zp', 'ge', 'client_user_agent']),
@@ -35,6 +37,9 @@ function customerKeys(userData: MetaUserDigests, match: MetaMatchFields): MetaCu
   if (match.clientUserAgent !== undefined) keys.push('client_user_agent');
   if (match.fbc !== undefined) keys.push('fbc');
   if (match.fbp !== undefined) keys.push('fbp');
+  for (const [field, key] of Object.entries(MESSAGING_USER_DATA_KEYS) as [keyof typeof MESSAGING_USER_DATA_KEYS, MetaCustomerKey][]) {
+    if (match[field] !== undefined) keys.push(key);
+  }
   return keys;
 }
 
@@ -50,7 +55,7 @@ export function metaDataProcessing(limitedDataUse: Consent['limitedDataUse']): M
 }
 
 /**
- * Decides whether Meta can take the event and builds what it will receive (SPEC §2.1): not too
+ * Decides whether Meta can take the event and builds what it will receive (docs/architecture.md#eligibility-and-routing): not too
  * old, website events with a user agent and a page URL, and customer information that is not only
  * a weak combination.
  */
@@ -69,6 +74,8 @@ export function prepareMetaEvent(
     if (match.clientUserAgent === undefined) return { ok: false, reason: 'missing_client_user_agent' };
     if (match.eventSourceUrl === undefined) return { ok: false, reason: 'missing_event_source_url' };
   }
+  const messaging = messagingSkipReason(event.actionSource, match);
+  if (messaging !== undefined) return { ok: false, reason: messaging };
   const keys = customerKeys(userData, match);
   if (keys.length === 0) {
     return { ok: false, reason: 'no_customer_information' };

@@ -1,4 +1,4 @@
-/** Routing and eligibility at ingest (SPEC §2.1): who takes the event, who does not and why. */
+/** Routing and eligibility at ingest (docs/architecture.md#eligibility-and-routing): who takes the event, who does not and why. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseIngestItem, type IngestItem } from '../contract.js';
@@ -23,7 +23,6 @@ const OPTIONS: PrepareOptions = {
       ['Enhance', { id: '456', mode: 'enhancement' }],
     ]),
   },
-  randomUuid: () => '00000000-0000-4000-8000-000000000000',
 };
 
 /** A website purchase both providers take. `patch` replaces sections shallowly. */
@@ -173,16 +172,13 @@ describe('skips', () => {
 
 describe('Google consent', () => {
   it("adUserData 'denied': DENIED and no identifiers, address or user agent at all", () => {
-    const result = prepareEvent(
-      item({
-        customer: { firstName: 'Ann', lastName: 'Lee', zip: '100-0001', country: 'JP', streetAddress: '1-1 Chiyoda' },
-        event: { eventName: 'Enhance' },
-        consent: { adUserData: 'denied' },
-      }),
-      OPTIONS,
-    );
-    expect(googleOf(result)).toMatchObject({ adUserDataConsent: 'DENIED', digests: {}, match: { gclid: 'Cj0KCQ' } });
-    expect(googleOf(result).match).toEqual({ gclid: 'Cj0KCQ' });
+    const denied = { customer: { firstName: 'Ann', lastName: 'Lee', zip: '100-0001', country: 'JP', streetAddress: '1-1 Chiyoda' }, consent: { adUserData: 'denied' } };
+    const click = prepareEvent(item({ ...denied, event: { eventName: 'Purchase' } }), OPTIONS);
+    expect(googleOf(click)).toMatchObject({ adUserDataConsent: 'DENIED', digests: {} });
+    expect(googleOf(click).match).toEqual({ gclid: 'Cj0KCQ' });
+    // An enhancement matches on identifiers only: with none left it is skipped, not sent to be refused.
+    const enhancement = prepareEvent(item({ ...denied, event: { eventName: 'Enhance' } }), OPTIONS);
+    expect(enhancement.skipped).toContainEqual({ provider: 'google', reason: 'no_user_identifier' });
   });
 
   it("adUserData 'granted' → GRANTED", () => {
@@ -261,7 +257,7 @@ describe('event ids', () => {
 
   it('derives a stable id from eventName + orderId, without a warning', () => {
     const first = prepareEvent(item({ event: { eventId: undefined } }), OPTIONS);
-    const second = prepareEvent(item({ event: { eventId: undefined } }), { ...OPTIONS, randomUuid: () => 'other' });
+    const second = prepareEvent(item({ event: { eventId: undefined } }), { ...OPTIONS, nowMs: NOW_MS + 1000 });
     expect(first.eventId).toBe(`ord-${h('Purchase\u0000order-1').slice(0, 32)}`);
     expect(second.eventId).toBe(first.eventId);
     expect(first.warnings).toEqual([]);
@@ -278,11 +274,14 @@ describe('event ids', () => {
     expect(ids.size).toBe(4);
   });
 
-  it('falls back to a random UUID with a generated_event_id warning', () => {
+  it('without an order id, derives the id from the item as posted, with a generated_event_id warning', () => {
     const result = prepareEvent(item({ event: { eventId: undefined, orderId: undefined } }), OPTIONS);
-    expect(result.eventId).toBe('00000000-0000-4000-8000-000000000000');
+    expect(result.eventId).toMatch(/^pst-[0-9a-f]{40}$/);
     expect(result.warnings).toEqual([{ field: 'event.eventId', code: 'generated_event_id' }]);
-    expect(deriveEventId('Lead')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // The same item again (a retry) gets the same id; a different customer does not.
+    expect(prepareEvent(item({ event: { eventId: undefined, orderId: undefined } }), OPTIONS).eventId).toBe(result.eventId);
+    expect(prepareEvent(item({ customer: { email: 'b@example.com' }, event: { eventId: undefined, orderId: undefined } }), OPTIONS).eventId)
+      .not.toBe(result.eventId);
   });
 });
 

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { IngestItem } from '../contract.js';
-import { deriveEventId } from '../event-id.js';
+import { deriveEventId, postedEventId } from '../event-id.js';
 import { hashGoogleIdentifiers } from '../normalize/google.js';
+import { emailCharacterWarnings } from '../normalize/email-characters.js';
 import { hashMetaUserData } from '../normalize/meta.js';
 import { prepareGoogleEvent, type GoogleConversionAction } from './google.js';
 import { prepareMetaEvent } from './meta.js';
@@ -23,8 +23,6 @@ export interface PrepareOptions {
     /** For event names not in `actions` (`GOOGLE_CONVERSION_ACTION_ID`). */
     fallbackAction?: GoogleConversionAction | undefined;
   };
-  /** Source of random event ids for events with neither `eventId` nor `orderId`. Default: `crypto.randomUUID`. */
-  randomUuid?: (() => string) | undefined;
 }
 
 export interface PrepareResult {
@@ -73,11 +71,18 @@ function metaMatchFields(item: IngestItem, warnings: Warning[]): MetaMatchFields
     }
   }
   if (present(clientUserAgent)) match.clientUserAgent = clientUserAgent;
-  // fbc and fbp are case-sensitive and must reach Meta byte for byte (reference/meta-capi.md §1).
+  // fbc and fbp are case-sensitive and must reach Meta byte for byte (docs/platforms.md#meta-fields-sent-unhashed).
   if (present(fbc)) match.fbc = fbc;
   if (present(fbp)) match.fbp = fbp;
   if (eventSourceUrl !== undefined) match.eventSourceUrl = eventSourceUrl;
   if (customData !== undefined && Object.keys(customData).length > 0) match.customData = customData;
+  const { ctwaClid, pageId, pageScopedUserId, igAccountId, igSid, messagingChannel } = item.event;
+  if (present(ctwaClid)) match.ctwaClid = ctwaClid;
+  if (present(pageId)) match.pageId = pageId;
+  if (present(pageScopedUserId)) match.pageScopedUserId = pageScopedUserId;
+  if (present(igAccountId)) match.igAccountId = igAccountId;
+  if (present(igSid)) match.igSid = igSid;
+  if (messagingChannel !== undefined) match.messagingChannel = messagingChannel;
   return match;
 }
 
@@ -98,12 +103,15 @@ function uniqueWarnings(warnings: readonly Warning[]): Warning[] {
  */
 export function prepareEvent(item: IngestItem, options: PrepareOptions): PrepareResult {
   const warnings: Warning[] = [];
+  const { eventName, orderId } = item.event;
   let eventId = item.event.eventId;
-  if (eventId === undefined) {
-    eventId = deriveEventId(item.event.eventName, item.event.orderId, options.randomUuid ?? randomUUID);
-    if (item.event.orderId === undefined) {
-      warnings.push({ field: 'event.eventId', code: 'generated_event_id' });
-    }
+  if (eventId === undefined && orderId !== undefined) {
+    eventId = deriveEventId(eventName, orderId);
+  } else if (eventId === undefined) {
+    // Deterministic, so a retried identical request is deduplicated (docs/decisions.md#posted-event-ids).
+    // An item built without parseIngestItem has no pre-default form: its parsed form stands in.
+    eventId = item.postedEventId ?? postedEventId(item.customer, item.event);
+    warnings.push({ field: 'event.eventId', code: 'generated_event_id' });
   }
   const event = eventMetadata(item, eventId, options.defaultCurrency);
   const context = { defaultCallingCode: options.defaultCallingCode, nowMs: options.nowMs, phoneMemo: new Map<string, string | undefined>() };
@@ -111,7 +119,7 @@ export function prepareEvent(item: IngestItem, options: PrepareOptions): Prepare
   // Both providers' rules run whatever the routing, so the warnings describe the input, not the route.
   const meta = hashMetaUserData(item.customer, context);
   const google = hashGoogleIdentifiers(item.customer, context);
-  warnings.push(...meta.warnings, ...google.warnings);
+  warnings.push(...meta.warnings, ...google.warnings, ...emailCharacterWarnings(item.customer.email));
   const metaMatch = metaMatchFields(item, warnings);
 
   const prepared: PreparedEvent[] = [];

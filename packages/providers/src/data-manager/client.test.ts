@@ -113,4 +113,24 @@ describe('DataManagerClient against the sandbox fake', () => {
     const unknown = await client().retrieveRequestStatus('no-such-request').catch((thrown: unknown) => thrown);
     expect(unknown).toMatchObject({ name: 'PermanentError', reason: 'INVALID_REQUEST_ID' });
   });
+
+  it('takes one write permit per ingest request, re-sends included, and one read permit per status call', async () => {
+    const taken = { write: 0, read: 0 };
+    const permits = { write: { acquire: () => { taken.write += 1; return Promise.resolve(); } }, read: { acquire: () => { taken.read += 1; return Promise.resolve(); } } };
+    sandbox.control.addFault({ provider: 'datamanager', kind: 'refuse-event', eventIndex: 1 });
+    const { accepted } = await client(staticTokens(), { permits: permits.write, readPermits: permits.read }).ingest(events(3));
+    expect(taken).toEqual({ write: 2, read: 0 }); // the refused request and the re-send without the culprit
+    await client(staticTokens(), { permits: permits.write, readPermits: permits.read }).retrieveRequestStatus(accepted[0]!.requestId);
+    expect(taken).toEqual({ write: 2, read: 1 });
+  });
+
+  it('sends nothing when no permit can be had, and fails the events transiently', async () => {
+    const down = { acquire: () => Promise.reject(new Error('redis down')) };
+    const { results } = await client(staticTokens(), { permits: down }).ingest(events(2));
+    expect(results.map((r) => r.kind === 'error' && r.error)).toEqual([
+      expect.objectContaining({ name: 'TransientError', code: 'quota_unavailable' }), expect.objectContaining({ name: 'TransientError', code: 'quota_unavailable' }),
+    ]);
+    expect(sandbox.control.dataManagerEvents()).toEqual([]);
+    await expect(client(staticTokens(), { readPermits: down }).retrieveRequestStatus('any')).rejects.toMatchObject({ name: 'TransientError', code: 'quota_unavailable' });
+  });
 });

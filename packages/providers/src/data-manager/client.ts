@@ -21,6 +21,29 @@ export interface DataManagerClientOptions {
   /** `GOOGLE_DM_MAX_REQUEST_BYTES`. Default 8 MiB (split.ts). */
   maxRequestBytes?: number | undefined;
   onRequest?: RequestObserver;
+  /**
+   * The shared request quota (`GOOGLE_REQUESTS_PER_MINUTE` / `_PER_DAY`): one permit per
+   * `events:ingest` HTTP request — retries, token renewals and bisection halves included — taken
+   * right before it is sent (docs/architecture.md#request-quota).
+   */
+  permits?: RequestPermitSource | undefined;
+  /** The same for `requestStatus:retrieve`, which Google counts against its separate read quota (docs/platforms.md#dm-limits). */
+  readPermits?: RequestPermitSource | undefined;
+}
+
+/** Structurally `RequestPermits` of @capconnect/queue, which this package does not depend on. */
+export interface RequestPermitSource {
+  acquire(signal?: AbortSignal): Promise<void>;
+}
+
+/** A permit that could not be had (Redis down, shutdown) is a transient failure of the request. */
+async function takePermit(permits: RequestPermitSource | undefined): Promise<void> {
+  if (permits === undefined) return;
+  try {
+    await permits.acquire();
+  } catch (error) {
+    throw error instanceof TransientError ? error : new TransientError({ code: 'quota_unavailable', retryAfterMs: 1000 });
+  }
 }
 
 /** One accepted request: its id (for `requestStatus:retrieve`), size and warnings per reason. */
@@ -147,7 +170,10 @@ export class DataManagerClient {
   /** Diagnostics of an accepted, non-validateOnly request. Throws a ProviderError on failure. */
   async retrieveRequestStatus(requestId: string): Promise<DmRequestStatusResult> {
     const url = `${this.baseUrl}/v1/requestStatus:retrieve?requestId=${encodeURIComponent(requestId)}`;
-    const attempt = async (token: string): Promise<HttpResponse> => this.options.http.get(url, { authorization: `Bearer ${token}` });
+    const attempt = async (token: string): Promise<HttpResponse> => {
+      await takePermit(this.options.readPermits);
+      return this.options.http.get(url, { authorization: `Bearer ${token}` });
+    };
     let token = await this.options.tokens.accessToken().catch((error: unknown) => { throw asProviderError(error); });
     let response = await attempt(token);
     if (response.status === 401) {
@@ -166,6 +192,11 @@ export class DataManagerClient {
   }
 
   private async post(body: unknown, token: string, events: number): Promise<HttpResponse | TransientError> {
+    try {
+      await takePermit(this.options.permits);
+    } catch (error) {
+      return error as TransientError;
+    }
     const started = performance.now();
     try {
       return await this.options.http.post(`${this.baseUrl}/v1/events:ingest`, body, { authorization: `Bearer ${token}` });

@@ -12,6 +12,6 @@ export {
   createDataManagerTokenSource, tokenError, type DataManagerCredentials, type DataManagerTokenSource, type DataManagerTokenSourceOptions,
 } from './auth.js';
 export {
-  DATA_MANAGER_DEFAULT_BASE_URL, DataManagerClient, type DataManagerAcceptedRequest, type DataManagerClientOptions, type DataManagerIngestOutcome,
+  DATA_MANAGER_DEFAULT_BASE_URL, DataManagerClient, type DataManagerAcceptedRequest, type RequestPermitSource, type DataManagerClientOptions, type DataManagerIngestOutcome,
 } from './client.js';
 export { int64, parseRequestStatus, type DmDestinationStatus, type DmRequestStatus, type DmRequestStatusResult } from './status.js';

@@ -2,18 +2,18 @@ import { ConfigurationError, PermanentError, TransientError, parseRetryAfterMs, 
 import type { HttpResponse } from '../http.js';
 
 /**
- * The one place a Google Ads API response is classified (reference/google-ads-ec.md §4).
+ * The one place a Google Ads API response is classified (docs/platforms.md#google-errors).
  *
  * | error code (enum value) | class | source |
  * |---|---|---|
  * | `INTERNAL_ERROR`, `TRANSIENT_ERROR`, `DEADLINE_EXCEEDED`, `ERROR_CODE_NOT_PUBLISHED`, HTTP 5xx | transient | "Error types" best-practices page |
  * | `RESOURCE_TEMPORARILY_EXHAUSTED`, `RESOURCE_EXHAUSTED`, HTTP 429 | transient, rate-limited; `retryDelay` honoured | quotas page, QuotaError proto |
  * | `OAUTH_TOKEN_EXPIRED`, `OAUTH_TOKEN_INVALID`, HTTP 401 | refresh the token once, then configuration | REST auth page |
- * | `OAUTH_TOKEN_REVOKED`, `DEVELOPER_TOKEN_*`, `authorizationError.*`, `headerError.*`, HTTP 403 | configuration | §4 "Auth" |
- * | `CUSTOMER_NOT_ACCEPTED_CUSTOMER_DATA_TERMS`, `CUSTOMER_NOT_ENABLED_ENHANCED_CONVERSIONS_FOR_LEADS`, `CUSTOMER_DATA_POLICY_PROHIBITS_ENHANCED_CONVERSIONS(_ENHANCEMENT)` | configuration | §4 "account-config" |
+ * | `OAUTH_TOKEN_REVOKED`, `DEVELOPER_TOKEN_*`, `authorizationError.*`, `headerError.*`, HTTP 403 | configuration | docs/platforms.md#google-errors |
+ * | `CUSTOMER_NOT_ACCEPTED_CUSTOMER_DATA_TERMS`, `CUSTOMER_NOT_ENABLED_ENHANCED_CONVERSIONS_FOR_LEADS`, `CUSTOMER_DATA_POLICY_PROHIBITS_ENHANCED_CONVERSIONS(_ENHANCEMENT)` | configuration | docs/decisions.md#google-classification |
  * | `TOO_RECENT_CONVERSION_ACTION`, `TOO_RECENT_EVENT`, `TOO_RECENT_CALL`, `TOO_RECENT_CLICK` | scheduled: wait 6 h | enum comments "Try importing again in 6 hours" |
  * | `TOO_RECENT_CONVERSION` (adjustments) | scheduled: wait 24 h | enum comment "at least 24 hours" |
- * | every other row error (`CLICK_NOT_FOUND`, `UNPARSEABLE_GCLID`, `NO_CONVERSION_ACTION_FOUND`, …) | permanent, reason = enum value | §4 "Permanent per-row"; unknown codes are permanent-but-logged |
+ * | every other row error (`CLICK_NOT_FOUND`, `UNPARSEABLE_GCLID`, `NO_CONVERSION_ACTION_FOUND`, …) | permanent, reason = enum value | docs/platforms.md#google-errors; unknown codes are permanent-but-logged |
  *
  * Action-level problems (`NO_CONVERSION_ACTION_FOUND`, `INVALID_CONVERSION_ACTION_TYPE`) are
  * permanent rather than configuration: they concern one event name's action, other events of the

@@ -2,6 +2,7 @@ import type { GoogleMode } from '@capconnect/core';
 import { ConfigurationError, PermanentError, TransientError, errorCode, type EventResult, type ProviderError } from '../errors.js';
 import type { HttpClient, HttpResponse } from '../http.js';
 import type { RequestObserver } from '../observer.js';
+import { GOOGLE_ADS_DEFAULT_MAX_REQUEST_BYTES, isTooLargeResponse, jsonBytes, planByBytes } from '../request-budget.js';
 import { ALREADY_RECORDED, classifyGoogleResponse } from './classify.js';
 import type { TokenProvider } from './oauth.js';
 import type { GoogleRow } from './payload.js';
@@ -16,8 +17,13 @@ export interface GoogleClientOptions {
   developerToken: string;
   loginCustomerId?: string | undefined;
   validateOnly: boolean;
+  /** `GOOGLE_ADS_MAX_REQUEST_BYTES`: byte budget of one request body. Default 8 MiB. */
+  maxRequestBytes?: number | undefined;
   onRequest?: RequestObserver;
 }
+
+/** A request the front end refused as too large: split it, never a verdict on its rows. */
+const TOO_LARGE = Symbol('too large');
 
 const METHOD: Record<GoogleMode, { path: string; field: string }> = {
   click: { path: 'uploadClickConversions', field: 'conversions' },
@@ -28,11 +34,38 @@ const METHOD: Record<GoogleMode, { path: string; field: string }> = {
  * Uploads rows of one mode for the configured customer in one request, `partialFailure: true`
  * always ("This should always be set to true", ConversionUploadService proto), and maps
  * `partialFailureError` back to the rows. A 401 triggers one forced token refresh and one retry.
+ * Rows are split into requests within a byte budget, and a request refused as too large (413,
+ * "payload size exceeds the limit") is halved and re-sent; only a row too large on its own fails
+ * (`payload_too_large`).
  */
 export class GoogleClient {
   constructor(private readonly options: GoogleClientOptions) {}
 
   async send(mode: GoogleMode, rows: readonly GoogleRow[]): Promise<EventResult[]> {
+    const results = new Array<EventResult | undefined>(rows.length);
+    const envelope = jsonBytes({ [METHOD[mode].field]: [], partialFailure: true, validateOnly: true });
+    const plan = planByBytes(rows.map(jsonBytes), this.options.maxRequestBytes ?? GOOGLE_ADS_DEFAULT_MAX_REQUEST_BYTES, envelope);
+    for (const index of plan.oversized) results[index] = { kind: 'error', error: new PermanentError({ reason: 'payload_too_large' }) };
+    for (const indices of plan.requests) await this.sendPart(mode, rows, indices, results);
+    return results.map((result) => result ?? { kind: 'error', error: new TransientError({ code: 'invalid_response' }) });
+  }
+
+  private async sendPart(mode: GoogleMode, rows: readonly GoogleRow[], indices: number[], results: (EventResult | undefined)[]): Promise<void> {
+    const outcome = await this.request(mode, indices.map((index) => rows[index] as GoogleRow));
+    if (outcome === TOO_LARGE) {
+      if (indices.length === 1) {
+        results[indices[0] as number] = { kind: 'error', error: new PermanentError({ reason: 'payload_too_large' }) };
+        return;
+      }
+      const middle = Math.ceil(indices.length / 2);
+      await this.sendPart(mode, rows, indices.slice(0, middle), results);
+      await this.sendPart(mode, rows, indices.slice(middle), results);
+      return;
+    }
+    for (const [position, index] of indices.entries()) results[index] = outcome[position];
+  }
+
+  private async request(mode: GoogleMode, rows: readonly GoogleRow[]): Promise<EventResult[] | typeof TOO_LARGE> {
     const { field, path } = METHOD[mode];
     const { options } = this;
     const url = `${options.apiBaseUrl}/${options.apiVersion}/customers/${options.customerId}:${path}`;
@@ -65,6 +98,7 @@ export class GoogleClient {
     }
     const httpStatus = response.status;
     this.observe(response, rows.length, classified.ok ? undefined : errorCode(classified.error));
+    if (!classified.ok && isTooLargeResponse(httpStatus, response.json)) return TOO_LARGE;
     if (!classified.ok) {
       const whole = classified.error;
       // Rows Google did not blame in a rejected request were not recorded: send them again.

@@ -1,6 +1,6 @@
 /**
  * `conversionDateTime` as Google Ads wants it: `yyyy-mm-dd hh:mm:ss+|-hh:mm`, a space rather than
- * `T`, the offset mandatory and written with a colon (reference/google-ads-ec.md §1, ClickConversion),
+ * `T`, the offset mandatory and written with a colon (docs/platforms.md#google-click-conversions),
  * in the Ads account's time zone (`GOOGLE_TIME_ZONE`, an IANA name) so the conversion lands on the
  * day the advertiser sees in the Google Ads UI.
  */

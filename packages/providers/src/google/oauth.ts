@@ -3,7 +3,7 @@ import { ConfigurationError, TransientError } from '../errors.js';
 import type { HttpClient } from '../http.js';
 
 /**
- * Google OAuth access tokens for the Ads API (SPEC §5 "Google OAuth", reference/google-ads-ec.md §5).
+ * Google OAuth access tokens for the Ads API (docs/platforms.md#google-oauth).
  * A static token is used as is. The refresh-token flow keeps one token in memory, renews it 60 s
  * before it expires, lets any number of concurrent callers share one refresh request, and refreshes
  * at most once per rejected token. Token-endpoint hiccups (network, 5xx, 429) are retried with

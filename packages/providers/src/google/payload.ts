@@ -3,9 +3,9 @@ import { PermanentError } from '../errors.js';
 import { conversionDateTime } from './datetime.js';
 
 /**
- * Google Ads upload rows from prepared (opened) jobs. Pure. Field rules: reference/google-ads-ec.md
- * §1 (ClickConversion: gclid/gbraid/wbraid, hashed email/phone only, at most 5 identifiers,
- * consent.adUserData, no userAgent) and §2 (ConversionAdjustment ENHANCEMENT: order id, identifiers
+ * Google Ads upload rows from prepared (opened) jobs. Pure. Field rules:
+ * docs/platforms.md#google-click-conversions (ClickConversion: gclid/gbraid/wbraid, hashed email/phone only, at most 5 identifiers,
+ * consent.adUserData, no userAgent) and docs/platforms.md#google-enhancements (ConversionAdjustment ENHANCEMENT: order id, identifiers
  * including addressInfo, userAgent).
  */
 
@@ -119,7 +119,7 @@ const DAY_MS = 86_400_000;
  * `EXPIRED_EVENT` after it). We cannot see the click time, so the conversion time stands in for it,
  * which errs on the side of sending (Google then answers EXPIRED_EVENT, a permanent row error).
  * Enhancements: `CONVERSION_EXPIRED` is documented for adjustments older than 54 days
- * (reference/google-ads-ec.md §4).
+ * (docs/platforms.md#google-time-windows).
  */
 export function googleExpiresAtMs(prepared: Pick<GooglePreparedEvent, 'mode' | 'event'>): number {
   const windowMs = (prepared.mode === 'click' ? 90 : 54) * DAY_MS;

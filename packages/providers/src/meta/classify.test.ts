@@ -24,6 +24,7 @@ describe('Meta error classification (by error.code, not HTTP status)', () => {
     [190, 460, false, 400, ConfigurationError, 'meta_190', false],
     [102, undefined, false, 400, ConfigurationError, 'meta_102', false],
     [100, 33, false, 400, ConfigurationError, 'meta_100', false],
+    [2635, undefined, false, 400, ConfigurationError, 'meta_2635', false],
     [100, 2804003, false, 400, PermanentError, 'meta_100', false],
     [100, 2804019, false, 400, PermanentError, 'meta_100', false],
     [10, undefined, false, 400, PermanentError, 'meta_10', false],
@@ -35,6 +36,14 @@ describe('Meta error classification (by error.code, not HTTP status)', () => {
     expect(error).toBeInstanceOf(kind);
     expect(error instanceof PermanentError ? error.reason : error.code).toBe(label);
     expect(error instanceof TransientError && error.rateLimited).toBe(rateLimited);
+  });
+
+  it('names META_API_VERSION when Meta refuses a deprecated version (#2635)', () => {
+    const error = classifyMetaError({ code: 2635, message: '(#2635) You are calling a deprecated version of the Ads API.' }, 400);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).toContain('META_API_VERSION');
+    // Meta's own text is not carried into ours.
+    expect(error.message).not.toContain('deprecated version of the Ads API');
   });
 
   it('reads Retry-After and treats HTTP 429 as rate limiting whatever the code', () => {

@@ -1,9 +1,10 @@
 import { ConfigurationError, PermanentError, TransientError, parseRetryAfterMs, type ProviderError } from '../errors.js';
 import type { HttpResponse } from '../http.js';
+import { isTooLargeResponse } from '../request-budget.js';
 
 /**
- * The one place a Meta Graph API response is classified (SPEC §5, reference/meta-capi.md §3
- * "Error classification"). Classification follows `error.code` and `is_transient`, not the HTTP
+ * The one place a Meta Graph API response is classified (docs/decisions.md#meta-classification-by-error-code).
+ * Classification follows `error.code` and `is_transient`, not the HTTP
  * status: RudderStack's fixtures show code 17 arriving with HTTP 500.
  *
  * | code | class | source |
@@ -14,14 +15,18 @@ import type { HttpResponse } from '../http.js';
  * | any with `is_transient: true` | transient | offline-conversion-file-uploader#26 |
  * | 190, 102, 104 | configuration (token expired, invalid or missing) | Graph error-handling page |
  * | 100 with subcode 33 | configuration (pixel missing or not accessible) | rudder-transformer fb fixtures |
- * | 100 (incl. 2804xxx) | permanent, blamed on an event: isolate by index or bisect | rudder networkHandler; meta-capi.md §5.10 |
+ * | 2635 | configuration (the API version in the URL is deprecated): names `META_API_VERSION` | docs/platforms.md#meta-endpoint-and-version |
+ * | 100 (incl. 2804xxx) | permanent, blamed on an event: isolate by index or bisect | rudder networkHandler; docs/decisions.md#meta-classification-by-error-code |
  * | 10, 200–299, 3 | permanent | Graph error-handling page |
  * | other codes | transient when HTTP 5xx, else permanent `meta_<code>` | — |
+ * | HTTP 413 (request too large) | split in halves and resend; one event alone too large fails `payload_too_large` | docs/decisions.md#split-on-413 |
  */
 
 const RATE_LIMIT_CODES = new Set([4, 17, 32, 613]);
 const TRANSIENT_CODES = new Set([1, 2, 341, 368]);
 const CONFIGURATION_CODES = new Set([190, 102, 104]);
+/** "You are calling a deprecated version of the Ads API": only a new setting helps. */
+export const META_DEPRECATED_VERSION_CODE = 2635;
 
 export interface MetaGraphError {
   code: number;
@@ -40,6 +45,8 @@ export type MetaResponseClass =
     /** The event is at fault (code 100): isolate it by `eventIndex`, or bisect when undefined. */
     blamesEvent: boolean;
     eventIndex: number | undefined;
+    /** The request was too large (413): split it and send the halves; never a verdict on its events. */
+    tooLarge?: boolean;
   };
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -82,6 +89,12 @@ export function classifyMetaError(error: MetaGraphError, httpStatus: number, ret
   if (rateLimited || TRANSIENT_CODES.has(code)) {
     return new TransientError({ code: label, httpStatus, reference, retryAfterMs, rateLimited });
   }
+  if (code === META_DEPRECATED_VERSION_CODE) {
+    return new ConfigurationError({
+      code: label, httpStatus, reference,
+      hint: 'the Graph API version is deprecated: set META_API_VERSION to a supported version, see docs/platforms.md#meta-endpoint-and-version',
+    });
+  }
   if (CONFIGURATION_CODES.has(code) || (code === 100 && error.error_subcode === 33)) {
     return new ConfigurationError({ code: label, httpStatus, reference });
   }
@@ -114,6 +127,9 @@ export function classifyMetaResponse(response: HttpResponse, sent: number): Meta
       return { ok: false, error: new TransientError({ code: 'partial_batch', httpStatus: status, reference: fbtraceId }), blamesEvent: false, eventIndex: undefined };
     }
     return { ok: true, eventsReceived: received, fbtraceId };
+  }
+  if (isTooLargeResponse(status, json)) {
+    return { ok: false, error: new PermanentError({ reason: 'http_413', httpStatus: status }), blamesEvent: false, eventIndex: undefined, tooLarge: true };
   }
   const error = graphError(json);
   if (error === undefined) {

@@ -1,6 +1,6 @@
 import { SANDBOX_DEFAULTS, startSandbox, type Sandbox } from '@capconnect/sandbox';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { PermanentError, TransientError } from '../errors.js';
+import { ConfigurationError, PermanentError, TransientError } from '../errors.js';
 import { HttpClient } from '../http.js';
 import type { RequestRecord } from '../observer.js';
 import { metaPrepared, nowS, startFakeServer } from '../test/fixtures.js';
@@ -118,6 +118,27 @@ describe('MetaClient bisection when Meta names no index', () => {
       for (const result of results) expect(result.kind === 'error' && result.error).toBeInstanceOf(TransientError);
     } finally {
       await fake.close();
+    }
+  });
+
+  it('reports Meta\'s version warning with the request, and #2635 as a configuration error naming META_API_VERSION', async () => {
+    const versions = await startSandbox({ port: 0, meta: { minApiVersion: 'v27.0', versionWarning: 'Graph API v27.0 nears its end' } });
+    try {
+      const base = { http, apiBaseUrl: versions.metaBaseUrl, pixelId: SANDBOX_DEFAULTS.meta.pixelId, accessToken: SANDBOX_DEFAULTS.meta.accessToken };
+      const seen: RequestRecord[] = [];
+      const current = new MetaClient({ ...base, apiVersion: 'v27.0', onRequest: (record) => seen.push(record) });
+      const [sent] = await current.send(events(1));
+      expect(sent).toMatchObject({ kind: 'sent' });
+      expect(seen[0]?.versionWarning).toBe('Graph API v27.0 nears its end');
+      const old = new MetaClient({ ...base, apiVersion: 'v25.0' });
+      const [refused] = await old.send(events(2));
+      expect(refused?.kind).toBe('error');
+      const error = refused?.kind === 'error' ? refused.error : undefined;
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect(error?.message).toContain('META_API_VERSION');
+      expect(versions.control.stats('meta').refused).toBe(1);
+    } finally {
+      await versions.close();
     }
   });
 });

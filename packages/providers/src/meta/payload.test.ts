@@ -79,3 +79,36 @@ describe('prevalidateMetaEvent', () => {
     expect(metaExpiresAtMs({ eventTime: 1000, actionSource: 'website' })).toBe((1000 + 7 * day) * 1000 - 60_000);
   });
 });
+
+describe('business-messaging events', () => {
+  const chat = (match: Parameters<typeof metaPrepared>[1]) => {
+    const prepared = metaPrepared({ actionSource: 'business_messaging' }, match);
+    prepared.userData = {};
+    prepared.match = { ...match };
+    return prepared;
+  };
+
+  it('puts the channel on the event and the conversation ids in user_data, unhashed', () => {
+    const built = buildMetaEvent(chat({ messagingChannel: 'messenger', pageId: '1122334455', pageScopedUserId: '99887766' }));
+    expect(built.messaging_channel).toBe('messenger');
+    expect(built.action_source).toBe('business_messaging');
+    expect(JSON.parse(JSON.stringify(built.user_data))).toEqual({ page_id: '1122334455', page_scoped_user_id: '99887766' });
+    const whatsapp = buildMetaEvent(chat({ messagingChannel: 'whatsapp', ctwaClid: 'ARAkLk-canary' }));
+    expect(JSON.parse(JSON.stringify(whatsapp))).toMatchObject({ messaging_channel: 'whatsapp', user_data: { ctwa_clid: 'ARAkLk-canary' } });
+    const instagram = buildMetaEvent(chat({ messagingChannel: 'instagram', igAccountId: '17841400000', igSid: '12345' }));
+    expect(JSON.parse(JSON.stringify(instagram.user_data))).toEqual({ ig_account_id: '17841400000', ig_sid: '12345' });
+    expect(() => { prevalidateMetaEvent(instagram, Date.now()); }).not.toThrow();
+  });
+
+  it('leaves messaging_channel out of every other event', () => {
+    expect(buildMetaEvent(metaPrepared())).not.toHaveProperty('messaging_channel');
+  });
+
+  it.each([
+    [{ ctwaClid: 'ARAkLk' }, 'missing_messaging_channel'],
+    [{ messagingChannel: 'whatsapp' as const, pageId: '1', pageScopedUserId: '2' }, 'missing_messaging_identifier'],
+    [{ messagingChannel: 'messenger' as const, pageId: '1' }, 'missing_messaging_identifier'],
+  ])('refuses %j alone before batching (%s)', (match, reason) => {
+    expect(() => { prevalidateMetaEvent(buildMetaEvent(chat(match)), Date.now()); }).toThrow(expect.objectContaining({ reason }) as Error);
+  });
+});

@@ -10,8 +10,8 @@ import { freeLocalPort, startPrivateRedis, type PrivateRedis } from '@capconnect
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /*
- * SPEC §6: "a provisioned Grafana dashboard whose every panel's query returns data against a
- * running stack". A real Prometheus (Debian's package) scrapes the BUILT api and worker (`pnpm build`
+ * docs/architecture.md#metrics-and-logs: a provisioned Grafana dashboard whose every panel's query returns data against a
+ * running stack. A real Prometheus (Debian's package) scrapes the BUILT api and worker (`pnpm build`
  * first; `pnpm test` does) under generated traffic that produces every outcome the dashboard shows,
  * loads deploy/prometheus/alerts.yml, and then every panel query of
  * deploy/grafana/dashboards/capconnect.json is evaluated through the HTTP API.

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
@@ -20,7 +20,8 @@ const WARM_UP_REQUESTS = 500;
 const IDLE_PAUSE_MAX_MS = 40_000;
 const RSS_SLACK_BYTES = 64 * 1024 * 1024;
 let r: ReliabilityStack | undefined;
-afterAll(async () => { await r?.dispose(); });
+let signedStack: ReliabilityStack | undefined;
+afterAll(async () => { await r?.dispose(); await signedStack?.dispose(); });
 
 interface Attack { name: string; path: string; contentType: string | undefined; body: string | Buffer | undefined }
 
@@ -92,6 +93,10 @@ function handWritten(): Attack[] {
     raw('deep nesting in a batch', `[${'['.repeat(50_000)}${']'.repeat(50_000)}]`, 'application/json', '/v1/collect/batch'),
     json('huge email (4.5 MB)', { ...valid, customer: { email: `${'a'.repeat(4_500_000)}@canary-mail-zq.example` } }),
     json('huge event name (1 MB)', { ...valid, event: { ...event, eventName: 'P'.repeat(1_000_000) } }),
+    json('big customData (1 MB)', { ...valid, event: { ...event, eventId: undefined, orderId: undefined, customData: { blob: 'c'.repeat(1_000_000) } } }),
+    json('phone number as event id', { ...valid, event: { ...event, eventId: CANARIES.phoneInternational } }),
+    json('control characters in the order id', { ...valid, event: { ...event, orderId: 'a\u0000b\u001b[31m' } }),
+    json('eventTime 0', { ...valid, event: { ...event, eventTime: 0 } }),
     json('many keys (100k) in customData', { ...valid, event: { ...event, customData: Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`k${i}`, i])) } }),
     json('array of 100k phones', { ...valid, customer: { phone: Array.from({ length: 100_000 }, () => CANARY_PHONES[0]) } }),
     raw('body over the cap (6 MB)', JSON.stringify({ ...valid, customer: { email: 'b'.repeat(6 * 1024 * 1024) } })),
@@ -246,4 +251,102 @@ describe('hostile input', () => {
       largestRssAfterHandWrittenMB: Object.entries(rssAfterMB).sort((a, b) => b[1] - a[1]).slice(0, 3), totalMs: Date.now() - started,
     });
   }, 180_000);
+
+  it('one huge event is refused alone, and an id-less retry deduplicates', async () => {
+    r ??= await startReliabilityStack({ workers: 0 });
+    const stack = r;
+    const { seed } = seededRandom();
+    const big = (index: number) => {
+      const item = canaryEvent(`big-${seed}-${index}`, index);
+      // ~0.5 MB in 100 strings: each string stays under the body reader's 8,192-character cap, so it is
+      // the contract's customData cap that refuses it.
+      (item['event'] as Record<string, unknown>)['customData'] = Object.fromEntries(
+        Array.from({ length: 100 }, (_, key) => [`k${key}`, `${CANARIES.custom}${'x'.repeat(5000)}`]),
+      );
+      return item;
+    };
+    // The flood: 40 events with ~0.5 MB of customData each, 8 at a time. Every one is a 400 naming the field.
+    const flood = await Promise.all(Array.from({ length: 40 }, (_, index) => stack.client.postRaw('/v1/collect', JSON.stringify(big(index)), 'application/json')));
+    expect(flood.map((result) => result.status)).toEqual(Array.from({ length: 40 }, () => 400));
+    expect((flood[0]?.body as { issues?: unknown }).issues).toEqual([{ path: 'event.customData', message: 'must be at most 4096 bytes as JSON' }]);
+    // 8 big + 5 small in one batch: the 8 are invalid, the 5 small ones are queued.
+    const mixed = [...Array.from({ length: 8 }, (_, index) => big(100 + index)), ...Array.from({ length: 5 }, (_, index) => canaryEvent(`small-${seed}-${index}`, index))];
+    // 8 × 0.5 MB stays under the default BODY_LIMIT_BYTES (5 MiB).
+    const batch = await stack.client.postRaw('/v1/collect/batch', JSON.stringify(mixed), 'application/json');
+    const answer = batch.body as { results: { status: string }[]; validationErrors: { index: number; issues: { path: string }[] }[] };
+    expect(batch.status).toBe(202);
+    expect(answer.results.map((result) => result.status)).toEqual([...Array.from({ length: 8 }, () => 'invalid'), ...Array.from({ length: 5 }, () => 'queued')]);
+    expect(answer.validationErrors.map((error) => error.issues[0]?.path)).toEqual(Array.from({ length: 8 }, () => 'event.customData'));
+
+    // The same id-less body posted twice (a retry after a 503 or a lost answer) is stored once.
+    const idless = canaryEvent('unused', 7);
+    const event = idless['event'] as Record<string, unknown>;
+    delete event['eventId'];
+    delete event['orderId'];
+    delete event['eventTime'];
+    event['value'] = seed % 100_000;
+    const first = await stack.client.postRaw('/v1/collect', JSON.stringify(idless), 'application/json');
+    const retried = await stack.client.postRaw('/v1/collect', JSON.stringify(idless), 'application/json');
+    const firstBody = first.body as { eventId: string; status: string };
+    const retriedBody = retried.body as { eventId: string; status: string };
+    expect([first.status, firstBody.status, retried.status, retriedBody.status]).toEqual([202, 'queued', 202, 'duplicate']);
+    expect(retriedBody.eventId).toBe(firstBody.eventId);
+    expect(firstBody.eventId).toMatch(/^pst-[0-9a-f]{40}$/);
+    await expectNoCanaries(stack);
+    report('hostile input: size caps and retries', { seed, flood: flood.length, batchStatuses: answer.results.map((result) => result.status).join(','), idlessEventId: firstBody.eventId });
+  }, 120_000);
+
+  it('signed requests: misuse, replay and a waiter flood are refused by count, never by a 5xx', async () => {
+    const signingSecret = `signing-${randomBytes(12).toString('hex')}`;
+    const waitMax = 20;
+    signedStack = await startReliabilityStack({ workers: 0, env: { WEBHOOK_SIGNING_SECRET: signingSecret, WAIT_MAX_CONCURRENT: String(waitMax) } });
+    const { apiUrl, webhookSecret } = signedStack.stack;
+    // The documented v2 rule (apps/api/README.md "Request signing"), written here independently of the api's code.
+    const v2 = (t: number, method: string, path: string, query: string, body: string) => {
+      const canonical = [...new URLSearchParams(query)].map(([k, v]) => [encodeURIComponent(k), encodeURIComponent(v)] as const)
+        .sort(([ka, va], [kb, vb]) => (ka === kb ? (va < vb ? -1 : va > vb ? 1 : 0) : ka < kb ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join('&');
+      return createHmac('sha256', signingSecret).update(`v2\n${t}\n${method}\n${path}\n${canonical}\n`).update(body).digest('hex');
+    };
+    const send = async (method: string, path: string, query: string, body: string, signature: string) => {
+      const response = await fetch(`${apiUrl}${path}${query ? `?${query}` : ''}`, {
+        method, headers: { 'x-capconnect-token': webhookSecret, 'content-type': 'application/json', 'x-capconnect-signature': signature },
+        ...(method === 'POST' && { body }), signal: AbortSignal.timeout(30_000),
+      });
+      return { status: response.status, body: await response.json().catch(() => undefined) as Record<string, unknown> | undefined };
+    };
+    const now = () => Math.floor(Date.now() / 1000);
+    const event = canaryEvent(`signed-${randomBytes(3).toString('hex')}`, 0);
+    const { eventId: _id, ...withoutId } = event['event'] as Record<string, unknown>;
+    const idless = JSON.stringify({ ...event, event: withoutId });
+    const t = now();
+
+    // Misuse: a signature for another route, query, method or id; a legacy v1 signature.
+    const misuse = await Promise.all([
+      send('POST', '/v1/collect', 'wait=2', idless, `t=${t},v2=${v2(t, 'POST', '/v1/preview', '', idless)}`),
+      send('POST', '/v1/collect', 'wait=2', idless, `t=${t},v2=${v2(t, 'POST', '/v1/collect', 'wait=0', idless)}`),
+      send('GET', '/v1/events/other', '', '', `t=${t},v2=${v2(t, 'GET', '/v1/events/mine', '', '')}`),
+      send('POST', '/v1/collect', '', idless, `t=${t},v1=${createHmac('sha256', signingSecret).update(`${t}.`).update(idless).digest('hex')}`),
+    ]);
+    expect(misuse.map((answer) => answer.status)).toEqual([401, 401, 401, 401]);
+
+    // Replay: an id-less event signed once and sent three times is stored once.
+    const signature = `t=${t},v2=${v2(t, 'POST', '/v1/collect', '', idless)}`;
+    const replays = [];
+    for (let i = 0; i < 3; i += 1) replays.push((await send('POST', '/v1/collect', '', idless, signature)).status);
+    expect(replays).toEqual([202, 401, 401]);
+
+    // Waiter flood: no worker runs, so granted waits hold for their whole `wait`; the rest are answered at once.
+    const flood = await Promise.all(Array.from({ length: 200 }, (_, i) => {
+      const body = JSON.stringify(canaryEvent(`flood-${randomBytes(3).toString('hex')}-${i}`, i));
+      const ts = now();
+      return send('POST', '/v1/collect', 'wait=10', body, `t=${ts},v2=${v2(ts, 'POST', '/v1/collect', 'wait=10', body)}`);
+    }));
+    const refused = flood.filter((answer) => answer.body?.['waitGranted'] === false);
+    expect(flood.filter((answer) => answer.status >= 500 || answer.status === 0)).toEqual([]);
+    expect(flood.every((answer) => answer.status === 202)).toBe(true);
+    expect(flood.length - refused.length).toBe(waitMax);
+    expect(refused).toHaveLength(200 - waitMax);
+    expect((await fetch(`${apiUrl}/healthz`)).status).toBe(200);
+    report('hostile input: signatures and waiters', { misuse: misuse.map((answer) => answer.status), replays, waitGranted: flood.length - refused.length, waitRefused: refused.length });
+  }, 120_000);
 });

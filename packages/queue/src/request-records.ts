@@ -1,0 +1,257 @@
+import { createHash } from 'node:crypto';
+import type { RedisConnection } from './connection.js';
+
+/**
+ * Request records for Google's asynchronous diagnostics (docs/architecture.md#request-diagnostics).
+ * Google reports what happened to an accepted Data Manager request only later, through
+ * `requestStatus:retrieve` (docs/platforms.md#dm-diagnostics). A record keeps the request id, its
+ * size, its synchronous warnings and, once known, Google's verdict, for `RECORD_TTL_MS` (50 h:
+ * "at least 48 h"), whatever the completed-job retention is. Keys, all under the `{capconnect}`
+ * hash tag so they share one Redis Cluster slot:
+ *
+ * - `<prefix>:dmdiag:req:<requestId>` hash — the record (short field names, counts only);
+ * - `<prefix>:dmdiag:ev:<digest>` string → request id — one per event, so a status lookup finds
+ *   the record. The key holds a SHA-256 digest of the event id, never the id itself: the contract
+ *   refuses emails in ids but not every identifier an advertiser might misuse as one;
+ * - `<prefix>:dmdiag:due` sorted set — request id by the time it is next polled. Claiming moves a
+ *   member a lease ahead atomically, so exactly one poller works on a record at a time, and a
+ *   crashed poller's claim comes back after the lease.
+ *
+ * Nothing personal is stored: request ids are Google's, counts and enum names are Google's,
+ * event ids only as digests.
+ */
+
+export const RECORD_TTL_MS = 50 * 3_600_000;
+/** How long a claim keeps other pollers off a record (they see it again afterwards). */
+export const DEFAULT_CLAIM_LEASE_MS = 5 * 60_000;
+
+export interface RequestRecordInput {
+  requestId: string;
+  provider: 'google';
+  /** CapConnect event ids of the events the request carried. */
+  eventIds: string[];
+  sentAtMs: number;
+  /** `validateOnly` requests are never polled: Google keeps no status for them. */
+  validateOnly: boolean;
+  /** `fieldWarnings` of the ingest answer, counted per reason. */
+  warnings: Record<string, number>;
+}
+
+/** Google's verdict for one destination (conversion action) of a request. */
+export interface DestinationVerdict {
+  conversionActionId?: string | undefined;
+  /** `SUCCESS`, `PARTIAL_SUCCESS`, `FAILED`, `PROCESSING`, `REQUEST_STATUS_UNKNOWN`. */
+  requestStatus: string;
+  /** Failed records per `PROCESSING_ERROR_REASON_…`. */
+  errorCounts: Record<string, number>;
+  /** Records with a warning per `PROCESSING_WARNING_REASON_…`. */
+  warningCounts: Record<string, number>;
+  recordCount?: number | undefined;
+}
+
+/** What `complete` records: Google's final answer, or why there will be none. */
+export type RequestResult =
+  | { destinations: DestinationVerdict[] }
+  | { unresolved: 'INVALID_REQUEST_ID' | 'TIMED_OUT' };
+
+/** The diagnostics an event status shows for the request that carried the event. */
+export interface RequestDiagnostics {
+  provider: 'google';
+  requestId: string;
+  sentAt: number;
+  eventCount: number;
+  /**
+   * - `pending`: not final yet (Google answered PROCESSING, or was not asked yet);
+   * - `final`: Google's verdict is in `requestStatus` and `destinations`;
+   * - `unresolved`: no verdict will come (`unresolvedReason`);
+   * - `validate_only`: a validateOnly request, which Google does not keep.
+   */
+  state: 'pending' | 'final' | 'unresolved' | 'validate_only';
+  /** Overall verdict over the destinations: SUCCESS, PARTIAL_SUCCESS, FAILED, or PROCESSING while pending. */
+  requestStatus?: string;
+  destinations?: DestinationVerdict[];
+  /** Synchronous `fieldWarnings` per reason. */
+  warnings: Record<string, number>;
+  unresolvedReason?: 'INVALID_REQUEST_ID' | 'TIMED_OUT';
+  /** Unix ms of the last `requestStatus:retrieve`. */
+  checkedAt?: number;
+  /** Polls made so far. */
+  attempts: number;
+}
+
+/** What a poller needs to know about a claimed record. */
+export interface RequestRecordInfo {
+  requestId: string;
+  provider: 'google';
+  sentAtMs: number;
+  eventCount: number;
+  attempts: number;
+}
+
+export interface RequestRecords {
+  /** Stores the record and its event index; schedules the first poll at `sentAtMs + firstPollDelayMs`. */
+  save(record: RequestRecordInput): Promise<void>;
+  /** The diagnostics of the request that carried `eventId`, if it was recorded in the last 50 h. */
+  forEvent(eventId: string): Promise<RequestDiagnostics | undefined>;
+  /** Request ids due at `nowMs`, each claimed for this caller alone (for the lease). */
+  claimDue(nowMs: number, limit: number): Promise<string[]>;
+  get(requestId: string): Promise<RequestRecordInfo | undefined>;
+  /** Records the final result (or why none will come) and stops polling. False when the record is gone. */
+  complete(requestId: string, result: RequestResult, nowMs?: number): Promise<boolean>;
+  /** Polls again at `atMs`; `checkedAtMs` records that Google still said PROCESSING. */
+  reschedule(requestId: string, atMs: number, checkedAtMs?: number): Promise<void>;
+}
+
+export interface RequestRecordsOptions {
+  /** Key prefix, `{capconnect}` in production. */
+  prefix: string;
+  /** First poll this long after sending (`GOOGLE_DIAGNOSTICS_DELAY_S`; Google advises 30 min). */
+  firstPollDelayMs: number;
+  claimLeaseMs?: number;
+  /** Record lifetime, default RECORD_TTL_MS. */
+  ttlMs?: number;
+}
+
+/** Reason names are Google enum names; anything else (or too long) is stored as `other`. */
+const REASON = /^[A-Z][A-Z0-9_]{0,119}$/;
+const STATUS = /^[A-Z_]{1,40}$/;
+
+function boundedCounts(counts: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [reason, count] of Object.entries(counts)) {
+    if (!Number.isSafeInteger(count) || count < 0) continue;
+    const key = REASON.test(reason) ? reason : 'other';
+    out[key] = (out[key] ?? 0) + count;
+  }
+  return out;
+}
+
+function boundedVerdict(verdict: DestinationVerdict): DestinationVerdict {
+  return {
+    ...(verdict.conversionActionId !== undefined && /^\d{1,20}$/.test(verdict.conversionActionId) && { conversionActionId: verdict.conversionActionId }),
+    requestStatus: STATUS.test(verdict.requestStatus) ? verdict.requestStatus : 'REQUEST_STATUS_UNKNOWN',
+    errorCounts: boundedCounts(verdict.errorCounts),
+    warningCounts: boundedCounts(verdict.warningCounts),
+    ...(verdict.recordCount !== undefined && Number.isSafeInteger(verdict.recordCount) && { recordCount: verdict.recordCount }),
+  };
+}
+
+/** The request's verdict over all destinations. */
+export function overallStatus(destinations: readonly DestinationVerdict[]): string {
+  const statuses = new Set(destinations.map((destination) => destination.requestStatus));
+  if (statuses.size === 1) return [...statuses][0] as string;
+  if (statuses.has('PROCESSING')) return 'PROCESSING';
+  return statuses.has('SUCCESS') || statuses.has('PARTIAL_SUCCESS') ? 'PARTIAL_SUCCESS' : 'FAILED';
+}
+
+/** The digest an event id is indexed under: 128 bits of SHA-256, base64url. */
+export function eventDigest(eventId: string): string {
+  return createHash('sha256').update(eventId).digest('base64url').slice(0, 22);
+}
+
+const VALID_REQUEST_ID = /^[\w.:-]{1,200}$/;
+
+// KEYS: record. ARGV: fields to set as pairs. Only touches a record that still exists, so an
+// expired record is never recreated without a TTL.
+const UPDATE_IF_EXISTS = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return 1
+`;
+
+// KEYS: due set, record. ARGV: now, lease ms, request id. Claims when still due and the record lives.
+const CLAIM = `
+local score = redis.call('ZSCORE', KEYS[1], ARGV[3])
+if not score or tonumber(score) > tonumber(ARGV[1]) then return 0 end
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  redis.call('ZREM', KEYS[1], ARGV[3])
+  return 0
+end
+redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[2]), ARGV[3])
+redis.call('HINCRBY', KEYS[2], 'a', 1)
+return 1
+`;
+
+export function createRequestRecords(redis: RedisConnection, options: RequestRecordsOptions): RequestRecords {
+  const ttlMs = options.ttlMs ?? RECORD_TTL_MS;
+  const leaseMs = options.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS;
+  const dueKey = `${options.prefix}:dmdiag:due`;
+  const recordKey = (requestId: string) => `${options.prefix}:dmdiag:req:${requestId}`;
+  const eventKey = (eventId: string) => `${options.prefix}:dmdiag:ev:${eventDigest(eventId)}`;
+
+  async function read(requestId: string): Promise<Record<string, string> | undefined> {
+    const fields = await redis.hgetall(recordKey(requestId));
+    return fields['s'] === undefined ? undefined : fields;
+  }
+
+  return {
+    async save(record) {
+      if (!VALID_REQUEST_ID.test(record.requestId)) throw new RangeError('requestId: not a provider request id');
+      const key = recordKey(record.requestId);
+      const multi = redis.multi()
+        .hset(key, {
+          p: record.provider, n: record.eventIds.length, s: record.sentAtMs, a: 0,
+          w: JSON.stringify(boundedCounts(record.warnings)), ...(record.validateOnly && { v: 1 }),
+        })
+        .pexpire(key, ttlMs);
+      for (const eventId of record.eventIds) multi.set(eventKey(eventId), record.requestId, 'PX', ttlMs);
+      if (!record.validateOnly) {
+        multi.zadd(dueKey, record.sentAtMs + options.firstPollDelayMs, record.requestId);
+        // The due set is refreshed by every save; if every worker stops, it expires with the records.
+        multi.pexpire(dueKey, ttlMs);
+      }
+      const results = await multi.exec();
+      const failed = results?.find(([error]) => error !== null);
+      if (results === null || failed !== undefined) throw failed?.[0] ?? new Error('request record not saved');
+    },
+
+    async forEvent(eventId) {
+      const requestId = await redis.get(eventKey(eventId));
+      if (requestId === null) return undefined;
+      const fields = await read(requestId);
+      if (fields === undefined) return undefined;
+      const result = fields['r'] === undefined ? undefined : JSON.parse(fields['r']) as RequestResult;
+      const checkedAt = fields['c'] === undefined ? undefined : Number(fields['c']);
+      const base = {
+        provider: 'google' as const, requestId, sentAt: Number(fields['s']), eventCount: Number(fields['n']),
+        warnings: JSON.parse(fields['w'] ?? '{}') as Record<string, number>, attempts: Number(fields['a'] ?? 0),
+        ...(checkedAt !== undefined && { checkedAt }),
+      };
+      if (fields['v'] !== undefined) return { ...base, state: 'validate_only' };
+      if (result === undefined) return { ...base, state: 'pending', ...(checkedAt !== undefined && { requestStatus: 'PROCESSING' }) };
+      if ('unresolved' in result) return { ...base, state: 'unresolved', unresolvedReason: result.unresolved };
+      return { ...base, state: 'final', requestStatus: overallStatus(result.destinations), destinations: result.destinations };
+    },
+
+    async claimDue(nowMs, limit) {
+      const due = await redis.zrangebyscore(dueKey, '-inf', nowMs, 'LIMIT', 0, limit);
+      const claimed: string[] = [];
+      for (const requestId of due) {
+        const won = await redis.eval(CLAIM, 2, dueKey, recordKey(requestId), nowMs, leaseMs, requestId);
+        if (won === 1) claimed.push(requestId);
+      }
+      return claimed;
+    },
+
+    async get(requestId) {
+      const fields = await read(requestId);
+      if (fields === undefined) return undefined;
+      return { requestId, provider: 'google', sentAtMs: Number(fields['s']), eventCount: Number(fields['n']), attempts: Number(fields['a'] ?? 0) };
+    },
+
+    async complete(requestId, result, nowMs = Date.now()) {
+      const stored: RequestResult = 'unresolved' in result ? result : { destinations: result.destinations.map(boundedVerdict) };
+      const updated = await redis.eval(UPDATE_IF_EXISTS, 1, recordKey(requestId), 'r', JSON.stringify(stored), 'c', nowMs);
+      await redis.zrem(dueKey, requestId);
+      return updated === 1;
+    },
+
+    async reschedule(requestId, atMs, checkedAtMs) {
+      const exists = checkedAtMs === undefined
+        ? await redis.exists(recordKey(requestId))
+        : await redis.eval(UPDATE_IF_EXISTS, 1, recordKey(requestId), 'c', checkedAtMs);
+      if (exists === 1) await redis.zadd(dueKey, 'XX', atMs, requestId);
+      else await redis.zrem(dueKey, requestId);
+    },
+  };
+}
