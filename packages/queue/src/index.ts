@@ -18,6 +18,7 @@ export {
   waitForOutcomes,
   type DeliveryTarget,
   type ProviderQueues,
+  type ShardedQueues,
   type WaitOptions,
   type WaitResult,
 } from './status.js';
@@ -30,7 +31,7 @@ export {
 } from './request-records.js';
 export { readRequestDiagnostics, withRequestDiagnostics } from './event-diagnostics.js';
 export {
-  CLUSTER_SLOTS, MAX_QUEUE_SHARDS, isShardPrefixOf, keySlot, shardOfEvent, shardPrefixes,
+  CLUSTER_SLOTS, MAX_QUEUE_SHARDS, isShardPrefixOf, keySlot, shardOfEvent, shardOfJobId, shardPrefixes,
 } from './shards.js';
 export { discoverQueues, discoverShardPrefixes, type QueueRef } from './discover.js';
 export { isSlotMovingError, retryWhileSlotsMove, type SlotRetryOptions } from './slot-retry.js';

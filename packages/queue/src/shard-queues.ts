@@ -4,7 +4,8 @@ import type { RedisConnection } from './connection.js';
 import { discoverShardPrefixes } from './discover.js';
 import type { JobData } from './job-schema.js';
 import { QUEUE_NAMES, QUEUE_PREFIX } from './queue-names.js';
-import { shardOfEvent, shardPrefixes } from './shards.js';
+import { shardOfEvent, shardOfJobId, shardPrefixes } from './shards.js';
+import type { DeliveryTarget, ShardedQueues } from './status.js';
 
 /** The delivery queues of one shard, keyed by provider. */
 export type ShardProviderQueues = Readonly<Record<Provider, Queue<JobData>>>;
@@ -33,7 +34,7 @@ export interface ShardQueuesOptions {
  * changed, which readers still look at. Queue objects without workers are cheap: they share the
  * connection and hold no blocking client.
  */
-export class ShardQueues {
+export class ShardQueues implements ShardedQueues {
   readonly prefix: string;
   readonly count: number;
   private readonly connection: RedisConnection;
@@ -52,6 +53,18 @@ export class ShardQueues {
     const shard = this.current[shardOfEvent(eventId, this.count)];
     if (!shard) throw new RangeError('shard out of range');
     return shard;
+  }
+
+  /** The queue a job is on, from the event digest in its id. */
+  queueFor(target: DeliveryTarget): Queue<JobData> {
+    const shard = this.current[shardOfJobId(target.jobId, this.count)];
+    if (!shard) throw new RangeError('shard out of range');
+    return shard.queues[target.provider];
+  }
+
+  /** The job's queue in every older shard found by `discover()`. */
+  olderQueuesFor(target: DeliveryTarget): Queue<JobData>[] {
+    return this.olderShards().map((shard) => shard.queues[target.provider]);
   }
 
   /** The current shards, in index order. */

@@ -86,6 +86,17 @@ export function isShardPrefixOf(candidate: string, prefix: string = QUEUE_PREFIX
 }
 
 /**
+ * The shard of a job, from the event digest its id carries (`<provider>-<sha256 hex>`, job-id.ts):
+ * the same shard as `shardOfEvent` of its event id.
+ */
+export function shardOfJobId(jobId: string, count: number): number {
+  if (count === 1) return 0;
+  const digest = jobId.slice(jobId.indexOf('-') + 1, jobId.indexOf('-') + 9);
+  if (!/^[0-9a-f]{8}$/.test(digest)) throw new RangeError('not a delivery job id');
+  return Number.parseInt(digest, 16) % count;
+}
+
+/**
  * The shard of an event: its event id's SHA-256 (the digest the job id carries) modulo N. Both
  * providers' jobs of an event, and every re-send of it, land in the same shard, where the job id
  * still deduplicates them.
