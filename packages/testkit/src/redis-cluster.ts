@@ -63,6 +63,8 @@ export interface PrivateRedisCluster {
   masters(): Promise<ClusterNodeInfo[]>;
   /** SIGKILLs the node on `port` (no chance to write anything), resolving when it has exited. */
   kill(port: number): Promise<void>;
+  /** Starts a killed node again with its own data directory: a former master rejoins as a replica. */
+  restart(port: number): Promise<void>;
   /** Resolves with the node that took over `deadPort`'s slots, once every live node reports `cluster_state:ok` again. */
   waitForFailover(deadPort: number, timeoutMs?: number): Promise<ClusterNodeInfo>;
   /** Resolves once every live node reports `cluster_state:ok` and they agree on the slot owners. */
@@ -88,6 +90,7 @@ export interface PrivateRedisCluster {
 interface NodeProcess {
   port: number;
   dataDir: string;
+  args: string[];
   child: ChildProcess;
 }
 
@@ -175,6 +178,13 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       dead.add(port);
       node.child.kill('SIGKILL');
       await exited(node.child);
+    },
+    async restart(port) {
+      const node = processes.find((candidate) => candidate.port === port);
+      if (!node) throw new Error(`no cluster node on port ${port}`);
+      node.child = spawn('redis-server', node.args, { stdio: 'ignore' });
+      await waitForRedis(`redis://127.0.0.1:${port}`);
+      dead.delete(port);
     },
     async waitForFailover(deadPort, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
@@ -267,15 +277,15 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       // The cluster bus port is set explicitly: the default (port + 10000) may be taken or past 65535.
       const busPort = await freeLocalPort();
       const dataDir = mkdtempSync(join(tmpdir(), 'capconnect-cluster-'));
-      const child = spawn('redis-server', [
+      const args = [
         '--port', String(port), '--bind', '127.0.0.1', '--dir', dataDir, '--save', '', '--appendonly', 'no',
         '--cluster-enabled', 'yes', '--cluster-config-file', join(dataDir, 'nodes.conf'), '--cluster-port', String(busPort),
         '--cluster-node-timeout', String(nodeTimeoutMs),
         // A replica may take over however long it was disconnected: tests kill masters on purpose.
         '--cluster-replica-validity-factor', '0',
         '--maxmemory-policy', 'noeviction',
-      ], { stdio: 'ignore' });
-      processes.push({ port, dataDir, child });
+      ];
+      processes.push({ port, dataDir, args, child: spawn('redis-server', args, { stdio: 'ignore' }) });
     }
     await Promise.all(processes.map((node) => waitForRedis(`redis://127.0.0.1:${node.port}`)));
     await run('redis-cli', [
