@@ -31,8 +31,11 @@ function canaryEvent(eventId: string, eventName = 'Purchase', phone: string = CA
 }
 
 describe('PII canary', () => {
-  it('no raw personal value reaches Redis, a log line, a response or the metrics', async () => {
-    const h = startHarness({ env: { GOOGLE_CONVERSION_ACTIONS: 'Purchase=111:click,Lead=222:enhancement' } });
+  it.each([
+    ['ads-api', { GOOGLE_API: 'ads-api', GOOGLE_CONVERSION_ACTIONS: 'Purchase=111:click,Lead=222:enhancement' }, /userData.*hashedEmail|hashedEmail.*userData/s],
+    ['data-manager', { GOOGLE_API: 'data-manager', GOOGLE_CONVERSION_ACTIONS: 'Purchase=111:click,Lead=222:leads' }, /userData.*emailAddress|emailAddress.*userData/s],
+  ])('no raw personal value reaches Redis, a log line, a response or the metrics (Google through %s)', async (_api, env, digestsStored) => {
+    const h = startHarness({ env });
     harnesses.push(h);
     const responses: string[] = [];
     const send = async (path: string, body: unknown) => {
@@ -63,7 +66,7 @@ describe('PII canary', () => {
     const dump = await dumpRedis(h.redisUrl, `${h.prefix}*`);
     expect(dump.size).toBeGreaterThan(5);
     const redisText = [...dump].flat().join('\n');
-    expect(redisText).toMatch(/userData.*hashedEmail|hashedEmail.*userData/s); // the digests are there
+    expect(redisText).toMatch(digestsStored); // the digests are there
     expect(findCanaries(redisText, SEARCH)).toEqual([]);
     expect(findCanaries(h.logLines.join('\n'), [...SEARCH, SECRET])).toEqual([]);
     expect(h.logLines.length).toBeGreaterThanOrEqual(8);

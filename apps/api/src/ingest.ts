@@ -48,6 +48,7 @@ export function prepareOptions(config: Config, nowMs: number): PrepareOptions {
       enabled: config.google.enabled,
       actions: config.google.conversionActions,
       fallbackAction: config.google.fallbackAction,
+      api: config.google.api,
     },
   };
 }

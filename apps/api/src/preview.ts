@@ -1,6 +1,6 @@
 import type { Config } from '@capconnect/config';
 import type { PreparedEvent } from '@capconnect/core';
-import { buildGoogleRow, buildMetaEvent } from '@capconnect/providers';
+import { buildDataManagerEvent, buildGoogleRow, buildIngestEventsRequest, buildMetaEvent, dataManagerInput } from '@capconnect/providers';
 import { jobIdFor } from '@capconnect/queue';
 import type { Logger } from '@capconnect/telemetry';
 import type { RequestHandler } from 'express';
@@ -58,14 +58,18 @@ function maskValues(value: unknown, secrets: { values: ReadonlySet<string>; keys
 
 /**
  * The exact provider payload for one prepared event (a Meta `data[]` element, a Google click
- * conversion or adjustment row), built by the same code the workers use, with every value that
- * comes from a match field replaced by `[sealed]` (and every key of `customData` too): the integrator sees the structure and the
- * digests, and the preview sends no personal data back.
+ * conversion or adjustment row, or a Data Manager `events:ingest` request carrying this one event
+ * with its destination), built by the same code the workers use, with every value that comes from
+ * a match field replaced by `[sealed]` (and every key of `customData` too): the integrator sees the
+ * structure and the digests, and the preview sends no personal data back.
  */
 export function providerPayloadOf(prepared: PreparedEvent, config: Pick<Config, 'google'>): unknown {
-  const payload = prepared.provider === 'meta'
-    ? buildMetaEvent(prepared)
-    : buildGoogleRow(prepared, { customerId: config.google.customerId || '0', timeZone: config.google.timeZone });
+  let payload: unknown;
+  if (prepared.provider === 'meta') payload = buildMetaEvent(prepared);
+  else if (prepared.api === 'data-manager') {
+    const destination = { operatingAccountId: config.google.customerId || '0', loginAccountId: config.google.loginCustomerId };
+    payload = buildIngestEventsRequest([buildDataManagerEvent(dataManagerInput(prepared))], destination, config.google.validateOnly);
+  } else payload = buildGoogleRow(prepared, { customerId: config.google.customerId || '0', timeZone: config.google.timeZone });
   // The match's own field names (fbc, clientIpAddress, …) are ours; only what is inside them is the sender's.
   const secrets = { values: new Set<string>(), keys: new Set<string>() };
   for (const value of Object.values(prepared.match)) plainValues(value, secrets);

@@ -55,6 +55,25 @@ describe('POST /v1/preview', () => {
     expect(await h.producer.queues.google.count()).toBe(0);
   });
 
+  it('shows the Data Manager request when GOOGLE_API=data-manager: destination, transaction id, digests, sealed values masked', async () => {
+    const h = harness({ env: { GOOGLE_API: 'data-manager', GOOGLE_LOGIN_CUSTOMER_ID: '9876543210' } });
+    const res = await post(h, '/v1/preview', { ...purchase('p-dm'), consent: { adUserData: 'granted', adPersonalization: 'granted' } });
+    expect(res.status).toBe(200);
+    const google = (res.body.destinations! as { provider: string; payload: Record<string, unknown>; job: Record<string, unknown> }[])
+      .find((destination) => destination.provider === 'google');
+    expect(google?.job).toMatchObject({ api: 'data-manager', mode: 'click', eventSource: 'WEB', transactionId: expect.any(String) as string, match: { gclid: SEALED } });
+    expect(google?.payload).toMatchObject({
+      destinations: [{ operatingAccount: { accountType: 'GOOGLE_ADS', accountId: '1234567890' }, loginAccount: { accountId: '9876543210' }, productDestinationId: '111' }],
+      encoding: 'HEX',
+      events: [{
+        eventSource: 'WEB', consent: { adUserData: 'CONSENT_GRANTED', adPersonalization: 'CONSENT_GRANTED' },
+        adIdentifiers: { gclid: SEALED }, userData: { userIdentifiers: expect.arrayContaining([{ emailAddress: expect.stringMatching(/^[0-9a-f]{64}$/) as string }]) as unknown[] },
+      }],
+    });
+    expect(res.text).not.toMatch(/alice@example|203\.0\.113\.7|Cj0KCQ-test|Mozilla/);
+    expect(await h.producer.queues.google.count()).toBe(0);
+  });
+
   it('answers 400 for an invalid event and 422 when no provider would take it', async () => {
     const h = harness();
     expect((await post(h, '/v1/preview', { event: {} })).body).toMatchObject({ error: 'invalid_event', issues: [{ path: 'event.eventName' }] });

@@ -10,12 +10,25 @@ import { redisSignatureLedger } from './replay.js';
 
 export interface ApiServerOptions {
   logger: Logger;
-  /** Interface of the public port (default all interfaces). */
+  /**
+   * Interface (host or IP) of the public port.
+   * @defaultValue all interfaces
+   */
   host?: string;
-  /** Interface of the metrics port (default `METRICS_HOST`, itself `127.0.0.1` by default). */
+  /**
+   * Interface (host or IP) of the metrics port.
+   * @defaultValue `config.metricsHost` (`METRICS_HOST`, itself `127.0.0.1` by default)
+   */
   metricsHost?: string;
-  /** BullMQ prefix (default `{capconnect}`); tests use a fresh one. */
+  /**
+   * BullMQ key prefix; tests use a fresh one.
+   * @defaultValue `'{capconnect}'` (`QUEUE_PREFIX`)
+   */
   prefix?: string;
+  /**
+   * Clock in epoch ms, for tests.
+   * @defaultValue `Date.now`
+   */
   clock?: () => number;
 }
 

@@ -183,7 +183,17 @@ async function runDemo(io: Io, target: Target, timeoutS: number): Promise<number
 
 interface Counts { requests: number; accepted: number; deduplicated: number; rejected: number }
 
+interface DataManagerCounts { requests: number; accepted: number; restatements: number; invalid: number }
+
+/** Google counts both Google fakes: the Data Manager one (the default path) and the Google Ads one (legacy). */
 async function sandboxCounts(sandboxUrl: string): Promise<Record<'meta' | 'google', Counts>> {
-  const state = await (await fetch(`${sandboxUrl}/__control/state?events=false`)).json() as Record<'meta' | 'google', Counts>;
-  return { meta: state.meta, google: state.google };
+  const state = await (await fetch(`${sandboxUrl}/__control/state?events=false`)).json() as Record<'meta' | 'google', Counts> & { dataManager?: DataManagerCounts };
+  const dm = state.dataManager ?? { requests: 0, accepted: 0, restatements: 0, invalid: 0 };
+  return {
+    meta: state.meta,
+    google: {
+      requests: state.google.requests + dm.requests, accepted: state.google.accepted + dm.accepted,
+      deduplicated: state.google.deduplicated + dm.restatements, rejected: state.google.rejected + dm.invalid,
+    },
+  };
 }

@@ -42,7 +42,7 @@ export function readLocalStack(cwd: string): LocalStackInfo | undefined {
 
 /** True when the environment names real provider credentials: then the sandbox is not used. */
 export function hasProviderCredentials(env: NodeJS.ProcessEnv): boolean {
-  return ['META_PIXEL_ID', 'META_ACCESS_TOKEN', 'GOOGLE_CUSTOMER_ID', 'GOOGLE_DEVELOPER_TOKEN'].some((name) => (env[name] ?? '') !== '');
+  return ['META_PIXEL_ID', 'META_ACCESS_TOKEN', 'GOOGLE_CUSTOMER_ID', 'GOOGLE_DEVELOPER_TOKEN', 'GOOGLE_APPLICATION_CREDENTIALS'].some((name) => (env[name] ?? '') !== '');
 }
 
 export function redisHelp(url: string): string {
@@ -123,7 +123,7 @@ export async function startCommand(io: Io, env: NodeJS.ProcessEnv, options: Star
   const key = localQueueKey(join(options.cwd, KEY_FILE), env);
   const useSandbox = !hasProviderCredentials(env);
   const passthrough = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] =>
-    entry[1] !== undefined && /^(META_|GOOGLE_|DEFAULT_|BATCH_|RETRY_|WORKER_|LOG_LEVEL|HTTP_TIMEOUT_MS|WEBHOOK_|QUEUE_ENCRYPTION_KEY)/.test(entry[0])));
+    entry[1] !== undefined && /^(META_|GOOGLE_|DATA_MANAGER_|DEFAULT_|BATCH_|RETRY_|WORKER_|LOG_LEVEL|HTTP_TIMEOUT_MS|WEBHOOK_|QUEUE_ENCRYPTION_KEY)/.test(entry[0])));
   let stack: Stack;
   try {
     stack = await startStack({

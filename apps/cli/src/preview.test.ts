@@ -26,7 +26,11 @@ describe('capconnect preview', () => {
     const meta = answer.destinations.find((destination) => destination.provider === 'meta');
     const google = answer.destinations.find((destination) => destination.provider === 'google');
     expect(meta?.payload).toMatchObject({ event_name: 'Purchase', user_data: { em: [sha('preview.user@example.com')], ph: [sha('819012345678')], client_ip_address: '[sealed]' } });
-    expect(google?.payload).toMatchObject({ gclid: '[sealed]', userIdentifiers: expect.arrayContaining([{ hashedPhoneNumber: sha('+819012345678'), userIdentifierSource: 'FIRST_PARTY' }]) as unknown });
+    // The sandbox settings use the Data Manager path (the default for new configurations): the whole request.
+    expect(google?.payload).toMatchObject({
+      encoding: 'HEX',
+      events: [{ adIdentifiers: { gclid: '[sealed]' }, userData: { userIdentifiers: expect.arrayContaining([{ phoneNumber: sha('+819012345678') }]) as unknown } }],
+    });
     expect(io.stdout()).not.toMatch(/198\.51\.100\.9|preview-agent|Cj0KCQ-preview|shop\.example\.com/);
     expect(io.stderr()).toContain('local sandbox settings');
   });

@@ -29,7 +29,7 @@ export function previewCommand(io: Io, env: NodeJS.ProcessEnv, options: { file?:
   const sandbox = !hasProviderCredentials(env);
   let config: Config;
   try {
-    const fakeUrls = { metaBaseUrl: 'http://127.0.0.1', googleAdsBaseUrl: 'http://127.0.0.1', oauthTokenUrl: 'http://127.0.0.1/token' };
+    const fakeUrls = { metaBaseUrl: 'http://127.0.0.1', googleAdsBaseUrl: 'http://127.0.0.1', dataManagerBaseUrl: 'http://127.0.0.1', oauthTokenUrl: 'http://127.0.0.1/token' };
     config = loadConfig(sandbox ? { ...env, ...sandboxEnv(fakeUrls) } : env, { service: 'cli', allowMissingSecrets: true });
   } catch (error) {
     writeLine(io.err, error instanceof ConfigError ? error.message : 'could not load the configuration');

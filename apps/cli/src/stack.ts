@@ -14,18 +14,35 @@ import { SANDBOX_DEFAULTS, freeLocalPort, startSandbox, type SandboxOptions } fr
 
 export interface StackOptions {
   redisUrl: string;
-  /** Worker processes to start (default 1). */
+  /**
+   * Worker processes to start, a count.
+   * @defaultValue 1
+   */
   workers?: number;
   /**
    * Sandbox options, or `false` to use the provider settings in `env` (real credentials).
-   * Default: a sandbox on a free port, with Meta and Google wired to it.
+   * @defaultValue a sandbox on a free port, with Meta and Google wired to it
    */
   sandbox?: SandboxOptions | false;
-  /** Extra environment for the api and workers (overrides the stack's own settings). */
+  /**
+   * Extra environment for the api and workers (overrides the stack's own settings).
+   * @defaultValue `{}`
+   */
   env?: Record<string, string>;
-  /** Fixed api port (default: a free one). */
+  /**
+   * Which Google fake the sandbox wiring uses (`GOOGLE_API`).
+   * @defaultValue `'data-manager'`
+   */
+  googleApi?: 'data-manager' | 'ads-api';
+  /**
+   * Fixed api TCP port.
+   * @defaultValue a free port
+   */
   apiPort?: number;
-  /** Where child processes' output goes: kept in memory (default), or inherited. */
+  /**
+   * Where child processes' output goes: kept in memory, or inherited.
+   * @defaultValue `'capture'`
+   */
   output?: 'capture' | 'inherit';
 }
 
@@ -104,23 +121,41 @@ async function waitForHttp(url: string, process: StackProcess, timeoutMs: number
   throw new StackStartError(`${process.name} did not answer ${url} within ${timeoutMs} ms`);
 }
 
-/** Environment wiring the api and workers to a sandbox. */
-export function sandboxEnv(sandbox: { metaBaseUrl: string; googleAdsBaseUrl: string; oauthTokenUrl: string }): Record<string, string> {
+/**
+ * Environment wiring the api and workers to a sandbox. Google goes through the Data Manager fake
+ * (`GOOGLE_API=data-manager`, the default for new configurations) with the sandbox's OAuth client;
+ * `api: 'ads-api'` wires the Google Ads fake instead (the legacy path).
+ */
+export function sandboxEnv(
+  sandbox: { metaBaseUrl: string; googleAdsBaseUrl: string; oauthTokenUrl: string; dataManagerBaseUrl?: string },
+  api: 'data-manager' | 'ads-api' = 'data-manager',
+): Record<string, string> {
   const [purchaseActionId, leadActionId] = SANDBOX_DEFAULTS.google.conversionActionIds;
-  return {
+  const common = {
     META_PIXEL_ID: SANDBOX_DEFAULTS.meta.pixelId,
     META_ACCESS_TOKEN: SANDBOX_DEFAULTS.meta.accessToken,
     META_API_BASE_URL: sandbox.metaBaseUrl,
     META_API_VERSION: SANDBOX_DEFAULTS.meta.apiVersion,
     GOOGLE_CUSTOMER_ID: SANDBOX_DEFAULTS.google.customerId,
-    GOOGLE_DEVELOPER_TOKEN: SANDBOX_DEFAULTS.google.developerToken,
     GOOGLE_OAUTH_CLIENT_ID: SANDBOX_DEFAULTS.oauth.clientId,
     GOOGLE_OAUTH_CLIENT_SECRET: SANDBOX_DEFAULTS.oauth.clientSecret,
     GOOGLE_OAUTH_REFRESH_TOKEN: SANDBOX_DEFAULTS.oauth.refreshToken,
     GOOGLE_OAUTH_TOKEN_URI: sandbox.oauthTokenUrl,
-    GOOGLE_ADS_API_BASE_URL: sandbox.googleAdsBaseUrl,
-    GOOGLE_API_VERSION: SANDBOX_DEFAULTS.google.apiVersion,
-    GOOGLE_CONVERSION_ACTIONS: `Purchase=${purchaseActionId}:click,Lead=${leadActionId}:click`,
+  };
+  if (api === 'ads-api') {
+    return {
+      ...common,
+      GOOGLE_API: 'ads-api',
+      GOOGLE_ADS_API_BASE_URL: sandbox.googleAdsBaseUrl,
+      GOOGLE_API_VERSION: SANDBOX_DEFAULTS.google.apiVersion,
+      GOOGLE_CONVERSION_ACTIONS: `Purchase=${purchaseActionId}:click,Lead=${leadActionId}:click`,
+    };
+  }
+  return {
+    ...common,
+    GOOGLE_API: 'data-manager',
+    DATA_MANAGER_API_BASE_URL: sandbox.dataManagerBaseUrl ?? sandbox.googleAdsBaseUrl,
+    GOOGLE_CONVERSION_ACTIONS: `Purchase=${purchaseActionId}:click,Lead=${leadActionId}:leads`,
   };
 }
 
@@ -133,7 +168,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     WEBHOOK_SECRET: webhookSecret,
     QUEUE_ENCRYPTION_KEY: generateKeyText(),
     LOG_LEVEL: 'info',
-    ...(sandbox && sandboxEnv(sandbox)),
+    ...(sandbox && sandboxEnv(sandbox, options.googleApi)),
     ...options.env,
   };
   const chunks: string[] = [];

@@ -157,4 +157,70 @@ describe('Batcher', () => {
     await Promise.all(pending);
     expect(batches.length).toBeGreaterThanOrEqual(2);
   });
+
+  it('with a gate, a due batch keeps filling while it waits, up to maxSize, and the overflow becomes the next batch', async () => {
+    const sent: { items: number[]; gated: boolean }[] = [];
+    const permits: (() => void)[] = [];
+    const batcher = new Batcher<number, string>({
+      maxSize: 4,
+      lingerMs: 10,
+      gate: () => new Promise<void>((resolve) => { permits.push(resolve); }),
+      send: (items, info) => { sent.push({ items, gated: info.gated }); return Promise.resolve(items.map((item) => `r${item}`)); },
+      onError: () => 'failed',
+    });
+    const first = [batcher.submit(1)];
+    // The linger is over: the batch is due and waits for its permit; nothing has left.
+    while (permits.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    first.push(batcher.submit(2), batcher.submit(3), batcher.submit(4), batcher.submit(5), batcher.submit(6));
+    expect(sent).toEqual([]);
+    permits.shift()?.();
+    expect(await Promise.all(first.slice(0, 4))).toEqual(['r1', 'r2', 'r3', 'r4']);
+    expect(sent).toEqual([{ items: [1, 2, 3, 4], gated: true }]);
+    // The overflow waits for a permit of its own.
+    while (permits.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    permits.shift()?.();
+    expect(await Promise.all(first.slice(4))).toEqual(['r5', 'r6']);
+    expect(sent[1]).toEqual({ items: [5, 6], gated: true });
+  });
+
+  it('with a gate that fails or a drain, sends ungated (the sender then pays for its own requests)', async () => {
+    const sent: boolean[] = [];
+    const failing = new Batcher<number, string>({
+      maxSize: 2, lingerMs: 5, gate: () => Promise.reject(new Error('quota store down')),
+      send: (items, info) => { sent.push(info.gated); return Promise.resolve(items.map(String)); }, onError: () => 'failed',
+    });
+    expect(await Promise.all([failing.submit(1), failing.submit(2)])).toEqual(['1', '2']);
+    const never = new Batcher<number, string>({
+      maxSize: 2, lingerMs: 5, gate: () => new Promise<void>(() => undefined),
+      send: (items, info) => { sent.push(info.gated); return Promise.resolve(items.map(String)); }, onError: () => 'failed',
+    });
+    const pending = [never.submit(3), never.submit(4), never.submit(5)];
+    await never.drain();
+    expect(await Promise.all(pending)).toEqual(['3', '4', '5']);
+    expect(sent).toEqual([false, false, false]);
+  });
+
+  it('with a gate and `backlog`, a batch held for a backlog asks the gate only once it is due, and keeps filling while it waits', async () => {
+    let backlog = true;
+    const permits: (() => void)[] = [];
+    const sent: { items: number[]; gated: boolean }[] = [];
+    const batcher = new Batcher<number, string>({
+      maxSize: 10, lingerMs: 10, maxLingerMs: 60_000, backlog: () => backlog,
+      gate: () => new Promise<void>((resolve) => { permits.push(resolve); }),
+      send: (items, info) => { sent.push({ items, gated: info.gated }); return Promise.resolve(items.map((item) => `r${item}`)); },
+      onError: () => 'failed',
+    });
+    const pending = [batcher.submit(1)];
+    await new Promise((resolve) => setTimeout(resolve, 60)); // several lingers, all extended for the backlog
+    expect(permits).toHaveLength(0);
+    pending.push(batcher.submit(2));
+    backlog = false;
+    while (permits.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    pending.push(batcher.submit(3));
+    expect(sent).toEqual([]);
+    permits.shift()?.();
+    expect(await Promise.all(pending)).toEqual(['r1', 'r2', 'r3']);
+    expect(sent).toEqual([{ items: [1, 2, 3], gated: true }]);
+    expect(permits).toHaveLength(0);
+  });
 });

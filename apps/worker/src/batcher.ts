@@ -14,6 +14,11 @@
  * plain linger and its latency. The extension also stops when the source cannot hand over more
  * (`canGrow`: a worker whose every concurrency slot holds a job fetches nothing new).
  *
+ * Gate: with a `gate` (the Data Manager request quota, docs/architecture.md#data-manager-path), a
+ * batch that is due waits for it before it leaves and keeps filling meanwhile, up to `maxSize`;
+ * further items open the next batch. Under quota pressure batches therefore grow instead of
+ * requests piling up.
+ *
  * A source that knows better than "ran dry since the batch opened" passes `backlog`. A BullMQ
  * worker needs it: it reports `drained` on the empty fetch that follows a job, before that job's
  * processor runs, so at trickle rate every batch would open after the report and wait the whole
@@ -21,21 +26,35 @@
  */
 
 export interface BatcherOptions<Item, Result> {
-  /** Items per batch at most (`META_BATCH_MAX`, `GOOGLE_BATCH_MAX`). */
+  /** Items per batch at most, in items (`META_BATCH_MAX`, `GOOGLE_BATCH_MAX`). */
   maxSize: number;
   /** How long the first item of a batch waits for company, in ms (`BATCH_LINGER_MS`). */
   lingerMs: number;
-  /** Sends one batch; must return one result per item, in order. A throw fails the whole batch via `onError`. */
-  send: (items: Item[]) => Promise<Result[]>;
+  /**
+   * Sends one batch; must return one result per item, in order. A throw fails the whole batch via
+   * `onError`. `gated` is true when the batch passed `gate` (it holds what the gate granted).
+   */
+  send: (items: Item[], info: { gated: boolean }) => Promise<Result[]>;
   /** The result every item of a batch gets when `send` throws. */
   onError: (error: unknown) => Result;
-  /** Longest wait of a batch while a backlog drains, in ms (default `lingerMs`: no extension). */
+  /**
+   * Longest wait of a batch while a backlog drains, in ms.
+   * @defaultValue `lingerMs` (no extension)
+   */
   maxLingerMs?: number;
-  /** False while the source cannot hand over more items until some finish. Default: always true. */
+  /**
+   * False while the source cannot hand over more items until some finish.
+   * @defaultValue always true
+   */
   canGrow?: () => boolean;
   /**
-   * True while the source is draining a backlog, asked when a linger ends. Default: the source has
-   * not called `noteDrained` since the open batch began.
+   * Awaited before a due batch leaves; the batch keeps filling while it waits. A rejection sends ungated.
+   * @defaultValue none: a due batch leaves at once
+   */
+  gate?: () => Promise<void>;
+  /**
+   * True while the source is draining a backlog, asked when a linger ends.
+   * @defaultValue true while the source has not called `noteDrained` since the open batch began
    */
   backlog?: () => boolean;
 }
@@ -43,6 +62,7 @@ export interface BatcherOptions<Item, Result> {
 /** One item of the open batch and everyone waiting for it. */
 interface Entry<Item, Result> {
   item: Item;
+  key: string | undefined;
   waiters: ((result: Result) => void)[];
 }
 
@@ -57,6 +77,8 @@ export class Batcher<Item, Result> {
   private openedAt = 0;
   /** The source ran dry since the open batch began: no backlog, plain linger. */
   private drainedSinceOpen = true;
+  /** The open batch is due and waits for `gate`. */
+  private gating = false;
 
   constructor(private readonly options: BatcherOptions<Item, Result>) {
     if (options.maxSize < 1) throw new RangeError('maxSize must be at least 1');
@@ -80,10 +102,12 @@ export class Batcher<Item, Result> {
         this.openedAt = performance.now();
         this.drainedSinceOpen = false;
       }
-      const entry: Entry<Item, Result> = { item, waiters: [resolve] };
+      const entry: Entry<Item, Result> = { item, key, waiters: [resolve] };
       this.open.push(entry);
       if (key !== undefined) this.openByKey.set(key, entry);
-      if (this.open.length >= this.options.maxSize) this.sendOpen();
+      // A batch waiting for its gate leaves when the gate opens; meanwhile it only grows.
+      if (this.gating) return;
+      if (this.open.length >= this.options.maxSize) this.due();
       else this.timer ??= setTimeout(() => { this.lingerOver(); }, this.options.lingerMs);
     });
   }
@@ -94,7 +118,7 @@ export class Batcher<Item, Result> {
    */
   noteDrained(): void {
     this.drainedSinceOpen = true;
-    if (this.open.length > 0 && performance.now() - this.openedAt >= this.options.lingerMs) this.sendOpen();
+    if (this.open.length > 0 && performance.now() - this.openedAt >= this.options.lingerMs) this.due();
   }
 
   /** Items waiting in the open batch. */
@@ -102,9 +126,9 @@ export class Batcher<Item, Result> {
     return this.open.length;
   }
 
-  /** Sends the open batch now and waits until every batch in flight has its results. */
+  /** Sends the open batch now (without waiting for a gate) and waits until every batch in flight has its results. */
   async drain(): Promise<void> {
-    this.sendOpen();
+    while (this.open.length > 0) this.sendOpen(false);
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
@@ -117,26 +141,52 @@ export class Batcher<Item, Result> {
       this.timer = setTimeout(() => { this.lingerOver(); }, this.options.lingerMs);
       return;
     }
-    this.sendOpen();
+    this.due();
   }
 
-  private sendOpen(): void {
+  /** The open batch should leave: now, or once `gate` lets it (it keeps filling meanwhile). */
+  private due(): void {
+    const { gate } = this.options;
+    if (gate === undefined) {
+      this.sendOpen(false);
+      return;
+    }
+    if (this.gating || this.open.length === 0) return;
+    this.clearTimer();
+    this.gating = true;
+    void gate().then(() => true, () => false).then((granted) => {
+      this.gating = false;
+      this.sendOpen(granted);
+      if (this.open.length === 0) return;
+      // Items beyond a full batch arrived while it waited: they are the next batch.
+      this.openedAt = performance.now();
+      if (this.open.length >= this.options.maxSize) this.due();
+      else this.timer ??= setTimeout(() => { this.lingerOver(); }, this.options.lingerMs);
+    });
+  }
+
+  private clearTimer(): void {
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+  }
+
+  /** Sends the first `maxSize` open items as one batch. */
+  private sendOpen(gated: boolean): void {
+    this.clearTimer();
     if (this.open.length === 0) return;
-    const batch = this.open;
-    this.open = [];
+    const batch = this.open.splice(0, this.options.maxSize);
     this.openByKey = new Map();
-    const running = this.run(batch).finally(() => { this.inFlight.delete(running); });
+    for (const entry of this.open) if (entry.key !== undefined) this.openByKey.set(entry.key, entry);
+    const running = this.run(batch, gated).finally(() => { this.inFlight.delete(running); });
     this.inFlight.add(running);
   }
 
-  private async run(batch: Entry<Item, Result>[]): Promise<void> {
+  private async run(batch: Entry<Item, Result>[], gated: boolean): Promise<void> {
     let results: Result[];
     try {
-      results = await this.options.send(batch.map((entry) => entry.item));
+      results = await this.options.send(batch.map((entry) => entry.item), { gated });
     } catch (error) {
       const failed = this.options.onError(error);
       results = batch.map(() => failed);

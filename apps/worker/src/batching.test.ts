@@ -16,7 +16,9 @@ async function delivered(h: Harness, total: number): Promise<void> {
 
 describe('batching at the edges', () => {
   it('sends a 1000-event burst as ⌈1000 / META_BATCH_MAX⌉ requests', async () => {
-    const h = harness = await startHarness({ deps: { batchLingerMs: 50 }, metaBatchMax: 500 });
+    // Full batches leave at once whatever the linger; it is only the cap on waiting for a backlog
+    // (10 lingers). A long one keeps a slow fetch on a loaded machine from cutting a batch short.
+    const h = harness = await startHarness({ deps: { batchLingerMs: 500 }, metaBatchMax: 500 });
     await h.enqueue(Array.from({ length: 1000 }, (_, index) => metaEvent(`burst-${index}`)));
     await delivered(h, 1000);
     expect(h.sandbox.control.stats('meta').requests).toBe(2);

@@ -1,4 +1,4 @@
-import type { GoogleMode, GooglePreparedEvent, MetaPreparedEvent, Provider } from '@capconnect/core';
+import type { AdsApiMode, GoogleMode, GooglePreparedEvent, MetaPreparedEvent, Provider } from '@capconnect/core';
 import {
   PermanentError, TransientError, buildGoogleRow, buildMetaEvent, coerceError, errorCode, googleExpiresAtMs, metaExpiresAtMs,
   prevalidateMetaEvent, type EventResult, type GoogleClient, type GoogleRow, type MetaClient, type MetaServerEvent,
@@ -38,7 +38,7 @@ export interface BatchSettings {
  * provider answer): retried as `internal`, and logged by error name and code only, since the
  * message of an arbitrary error could quote event data.
  */
-function internalError(logger: Logger, fields: { provider: Provider; mode?: GoogleMode }): (error: unknown) => EventResult {
+export function internalError(logger: Logger, fields: { provider: Provider; mode?: GoogleMode; api?: string }): (error: unknown) => EventResult {
   return (thrown) => {
     const error = coerceError(thrown);
     const { code } = error as { code?: unknown };
@@ -50,7 +50,7 @@ function internalError(logger: Logger, fields: { provider: Provider; mode?: Goog
 }
 
 /** One log line per batch: provider, size, statuses, duration and codes; never payloads or provider text. */
-function logBatch(logger: Logger, fields: { provider: Provider; mode?: GoogleMode }, results: readonly EventResult[], startedMs: number): void {
+export function logBatch(logger: Logger, fields: { provider: Provider; mode?: GoogleMode; api?: string }, results: readonly EventResult[], startedMs: number): void {
   const statuses = new Set<number>();
   const codes = new Set<string>();
   let sent = 0;
@@ -101,9 +101,10 @@ export function createMetaDispatcher(client: MetaClient, settings: BatchSettings
   };
 }
 
+/** The Google Ads API path (`GOOGLE_API=ads-api`): click conversions and enhancements, one request per mode. */
 export function createGoogleDispatcher(client: GoogleClient, context: { customerId: string; timeZone: string }, settings: BatchSettings, logger: Logger): Dispatcher {
   // One request per (customer, mode): the customer is fixed per process, so one batcher per mode.
-  const batchers = new Map<GoogleMode, Batcher<GoogleRow, EventResult>>();
+  const batchers = new Map<AdsApiMode, Batcher<GoogleRow, EventResult>>();
   for (const mode of ['click', 'enhancement'] as const) {
     batchers.set(mode, new Batcher<GoogleRow, EventResult>({
       ...settings,
@@ -120,6 +121,9 @@ export function createGoogleDispatcher(client: GoogleClient, context: { customer
     provider: 'google',
     expiresAtMs: (job) => googleExpiresAtMs(job as GooglePreparedEvent),
     async deliver(job) {
+      // A Data Manager job on a worker switched back to the Google Ads API: it waits in the
+      // dead-letter queue for a replay on the Data Manager path (docs/decisions.md#google-api-selection).
+      if (job.provider === 'google' && job.api === 'data-manager') return { kind: 'error', error: new PermanentError({ reason: 'google_api_mismatch' }) };
       const prepared = job as GooglePreparedEvent;
       let row: GoogleRow;
       try {

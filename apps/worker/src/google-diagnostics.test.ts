@@ -15,19 +15,17 @@ const env = {
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => { for (const cleanup of cleanups.splice(0).reverse()) await cleanup(); });
 
-/** The configuration as the Data Manager integration will shape it (`api`, request limits). */
-const dataManagerConfig = (extra: Record<string, unknown>): Config => {
-  const config = loadConfig(env, { service: 'worker' });
-  return { ...config, google: { ...config.google, ...extra } };
-};
+const workerConfig = (extra: Record<string, string> = {}): Config => loadConfig({ ...env, ...extra }, { service: 'worker' });
 
 describe('Google Data Manager support in the worker', () => {
-  it('is on only for GOOGLE_API=data-manager and reads the request limits with defaults', () => {
-    expect(usesDataManager(loadConfig(env, { service: 'worker' }))).toBe(false);
-    expect(usesDataManager(dataManagerConfig({ api: 'ads-api' }))).toBe(false);
-    expect(usesDataManager(dataManagerConfig({ api: 'data-manager' }))).toBe(true);
-    expect(requestLimits(dataManagerConfig({}))).toEqual({ perMinute: 250, perDay: 90_000 });
-    expect(requestLimits(dataManagerConfig({ requestsPerMinute: 100, requestsPerDay: 5000 }))).toEqual({ perMinute: 100, perDay: 5000 });
+  it('is on only for GOOGLE_API=data-manager and reads the configured request limits', () => {
+    // A developer token without GOOGLE_API marks an existing Google Ads API setup.
+    expect(usesDataManager(workerConfig())).toBe(false);
+    expect(usesDataManager(workerConfig({ GOOGLE_API: 'ads-api' }))).toBe(false);
+    expect(usesDataManager(workerConfig({ GOOGLE_API: 'data-manager' }))).toBe(true);
+    expect(usesDataManager(workerConfig({ GOOGLE_API: 'data-manager', GOOGLE_ENABLED: 'false' }))).toBe(false);
+    expect(requestLimits(workerConfig())).toEqual({ perMinute: 250, perDay: 90_000 });
+    expect(requestLimits(workerConfig({ GOOGLE_REQUESTS_PER_MINUTE: '100', GOOGLE_REQUESTS_PER_DAY: '5000' }))).toEqual({ perMinute: 100, perDay: 5000 });
   });
 
   it('starts the poller and publishes the share of each quota used, then stops', async () => {
@@ -37,7 +35,7 @@ describe('Google Data Manager support in the worker', () => {
     cleanups.push(() => { connection.disconnect(); }, () => http.close());
     const metrics = createMetrics(new Registry(), { defaultMetrics: false });
     const support = createGoogleDataManagerSupport({
-      config: dataManagerConfig({ api: 'data-manager', requestsPerMinute: 4, requestsPerDay: 10 }), connection, metrics, http,
+      config: workerConfig({ GOOGLE_API: 'data-manager', GOOGLE_REQUESTS_PER_MINUTE: '4', GOOGLE_REQUESTS_PER_DAY: '10' }), connection, metrics, http,
       logger: createLogger({ service: 'worker', destination: memoryDestination() }), prefix: freshPrefix(), intervalMs: 20,
     });
     await support.quotas.write.acquire();

@@ -1,7 +1,5 @@
 import type { Config } from '@capconnect/config';
-import {
-  DataManagerClient, createDataManagerTokenSource, type DataManagerCredentials, type DataManagerTokenSource, type HttpClient,
-} from '@capconnect/providers';
+import { DataManagerClient, createDataManagerTokenSource, type DataManagerTokenSource, type HttpClient } from '@capconnect/providers';
 import {
   QUEUE_PREFIX, createRequestQuota, createRequestRecords, type RedisConnection, type RequestQuota, type RequestRecords,
 } from '@capconnect/queue';
@@ -23,31 +21,18 @@ export interface GoogleDataManagerSupport {
   stop(): Promise<void>;
 }
 
-/** Defaults when the configuration has no `GOOGLE_REQUESTS_PER_MINUTE` / `_PER_DAY` (Google: 300 and 100,000). */
-export const DEFAULT_REQUESTS_PER_MINUTE = 250;
-export const DEFAULT_REQUESTS_PER_DAY = 90_000;
-
-/**
- * True when Google goes through the Data Manager API. `config.google.api` comes with the Data
- * Manager integration; read defensively so this module works before and after it.
- */
+/** True when Google goes through the Data Manager API (`GOOGLE_API=data-manager`). */
 export function usesDataManager(config: Config): boolean {
-  return config.google.enabled && (config.google as { api?: string }).api === 'data-manager';
+  return config.google.enabled && config.google.api === 'data-manager';
 }
 
-/** The configured request limits, defensively (see usesDataManager). */
+/** The pool-wide request limits (`GOOGLE_REQUESTS_PER_MINUTE` / `_PER_DAY`). */
 export function requestLimits(config: Config): { perMinute: number; perDay: number } {
-  const google = config.google as { requestsPerMinute?: number; requestsPerDay?: number };
-  return { perMinute: google.requestsPerMinute ?? DEFAULT_REQUESTS_PER_MINUTE, perDay: google.requestsPerDay ?? DEFAULT_REQUESTS_PER_DAY };
+  return { perMinute: config.google.requestsPerMinute, perDay: config.google.requestsPerDay };
 }
 
-/** Data Manager credentials from the Ads-path OAuth settings, until the integration provides its own. */
-function credentialsOf(config: Config): DataManagerCredentials {
-  const { auth } = config.google;
-  return auth.kind === 'static'
-    ? { kind: 'static', accessToken: auth.accessToken }
-    : { kind: 'refresh-token', clientId: auth.clientId, clientSecret: auth.clientSecret, refreshToken: auth.refreshToken, tokenUrl: auth.tokenUri };
-}
+/** The longest pause between two looks for due records, and quota-gauge refreshes. */
+export const MAX_POLL_INTERVAL_MS = 15_000;
 
 export interface GoogleDataManagerSupportOptions {
   config: Config;
@@ -56,10 +41,17 @@ export interface GoogleDataManagerSupportOptions {
   logger: Logger;
   http: HttpClient;
   prefix?: string;
-  /** The status reader; default a DataManagerClient built from the configuration. */
+  /** The status reader; default a DataManagerClient built from the configuration, with `tokens`. */
   client?: RequestStatusReader;
+  /**
+   * The process's Data Manager token source, shared with the dispatcher's client (one token, one
+   * refresh). Default: one from `GOOGLE_*` credentials (`config.google.dataManager.credentials`).
+   */
   tokens?: DataManagerTokenSource;
-  /** How often due records are looked for, and the quota gauge refreshed (default 15 s). */
+  /**
+   * How often due records are looked for, and the quota gauge refreshed. Default
+   * `GOOGLE_DIAGNOSTICS_DELAY_S`, at most 15 s: a record is polled within one interval of being due.
+   */
   intervalMs?: number;
 }
 
@@ -73,14 +65,16 @@ export function createGoogleDataManagerSupport(options: GoogleDataManagerSupport
   });
   const quotas = { write: quota('write'), read: quota('read') };
   const records = createRequestRecords(connection, { prefix, firstPollDelayMs: config.google.diagnosticsDelayMs });
+  const { google } = config;
+  // No `readPermits` here: the poller takes its read permit itself, with the abort signal of its stop.
   const client = options.client ?? new DataManagerClient({
     http: options.http,
-    tokens: options.tokens ?? createDataManagerTokenSource(credentialsOf(config)),
-    apiBaseUrl: (config.google as { dataManagerApiBaseUrl?: string }).dataManagerApiBaseUrl,
-    destination: { operatingAccountId: config.google.customerId },
-    validateOnly: config.google.validateOnly,
+    tokens: options.tokens ?? createDataManagerTokenSource(google.dataManager.credentials),
+    apiBaseUrl: google.dataManager.apiBaseUrl,
+    destination: { operatingAccountId: google.customerId, loginAccountId: google.loginCustomerId },
+    validateOnly: google.validateOnly,
   });
-  const intervalMs = options.intervalMs ?? 15_000;
+  const intervalMs = options.intervalMs ?? Math.min(MAX_POLL_INTERVAL_MS, google.diagnosticsDelayMs);
   const poller = createDiagnosticsPoller({
     records, client, permits: quotas.read, metrics, logger, intervalMs, firstPollDelayMs: config.google.diagnosticsDelayMs,
   });

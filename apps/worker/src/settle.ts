@@ -95,6 +95,7 @@ export function settleSent(job: DeliveryJob, result: Extract<EventResult, { kind
   const outcome: DeliveryOutcome = { status: 'sent', httpStatus: result.httpStatus, attempts: job.attemptsMade + 1, batchSize: result.batchSize, sentAt: now };
   if (result.reference !== undefined) outcome.reference = result.reference;
   if (result.validateOnly === true) outcome.validateOnly = true;
+  if (result.warnings !== undefined && result.warnings.length > 0) outcome.warnings = result.warnings;
   return outcome;
 }
 

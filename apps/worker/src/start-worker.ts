@@ -1,18 +1,29 @@
 import type { Config } from '@capconnect/config';
 import { createKeyring } from '@capconnect/core';
-import { GoogleClient, HttpClient, MetaClient, TokenProvider, type RequestRecord } from '@capconnect/providers';
+import {
+  DataManagerClient, GoogleClient, HttpClient, MetaClient, TokenProvider, createDataManagerTokenSource, type OAuthRefreshOutcome, type RequestRecord,
+} from '@capconnect/providers';
 import { QUEUE_PREFIX, createRedisConnection, discoverShardPrefixes, shardPrefixes, watchRedis, type RedisConnection } from '@capconnect/queue';
 import { createMetrics, startMetricsServer, statusClass, type Logger, type Metrics } from '@capconnect/telemetry';
 import { Registry } from 'prom-client';
-import { createGoogleDataManagerSupport, usesDataManager } from './google-diagnostics.js';
+import { createGoogleDataManagerSupport, usesDataManager, type GoogleDataManagerSupport } from './google-diagnostics.js';
 import { createWorkers, type WorkerDeps, type WorkerShard, type Workers } from './workers.js';
 
 export interface StartWorkerOptions {
-  /** BullMQ prefix (default `{capconnect}`); tests use a fresh one. */
+  /**
+   * BullMQ key prefix; tests use a fresh one.
+   * @defaultValue `'{capconnect}'` (`QUEUE_PREFIX`)
+   */
   prefix?: string;
-  /** Interface for the metrics server, `/healthz` and `/readyz` (default `METRICS_HOST`). */
+  /**
+   * Interface (host or IP) for the metrics server, `/healthz` and `/readyz`.
+   * @defaultValue `config.metricsHost` (`METRICS_HOST`, itself `127.0.0.1` by default)
+   */
   host?: string;
-  /** Passed through to `createWorkers` (tests shorten locks and stalled checks). */
+  /**
+   * Passed through to `createWorkers`, each in ms (tests shorten locks and stalled checks).
+   * @defaultValue none: the configuration's values, and `createWorkers`' defaults for the rest
+   */
   overrides?: Partial<Pick<WorkerDeps, 'lockDurationMs' | 'stalledIntervalMs' | 'blockedRetryMs' | 'queueDepthIntervalMs'>>;
 }
 
@@ -47,7 +58,8 @@ export function requestObserver(metrics: Metrics, logger: Logger): (record: Requ
 
 /**
  * Wires the worker process from a validated configuration: Redis, HTTP pool, provider clients,
- * OAuth, metrics, and one BullMQ worker per enabled provider.
+ * OAuth, metrics, and one BullMQ worker per enabled provider; on the Data Manager path also the
+ * pool-wide request quotas, the request records and the diagnostics poller. `main.ts` runs exactly this.
  */
 export async function startWorker(config: Config, logger: Logger, options: StartWorkerOptions = {}): Promise<StartedWorker> {
   const registry = new Registry();
@@ -57,11 +69,7 @@ export async function startWorker(config: Config, logger: Logger, options: Start
 
   const http = new HttpClient({ timeoutMs: config.httpTimeoutMs });
   const onRequest = requestObserver(metrics, logger);
-  // Data Manager: shared request quotas (the dispatcher's client takes `quotas.write` as `permits`),
-  // request records (saved per accepted request) and the diagnostics poller (google-diagnostics.ts).
-  const googleDataManager = usesDataManager(config)
-    ? createGoogleDataManagerSupport({ config, connection, metrics, logger, http, ...(options.prefix !== undefined && { prefix: options.prefix }) })
-    : undefined;
+  const onRefresh = (outcome: OAuthRefreshOutcome) => { metrics.oauthRefresh.inc({ outcome }); };
   const deps: WorkerDeps = {
     connection,
     keyring: createKeyring(config.queueEncryptionKey),
@@ -71,6 +79,7 @@ export async function startWorker(config: Config, logger: Logger, options: Start
     lockDurationMs: config.workerLockDurationMs,
     stalledIntervalMs: config.workerStalledIntervalMs,
     concurrency: config.workerConcurrency,
+    googleConcurrency: config.google.workerConcurrency,
     batchLingerMs: config.batchLingerMs,
     ...(options.prefix !== undefined && { prefix: options.prefix }),
     ...options.overrides,
@@ -85,9 +94,33 @@ export async function startWorker(config: Config, logger: Logger, options: Start
       }),
     };
   }
-  if (config.google.enabled) {
+  let googleDataManager: GoogleDataManagerSupport | undefined;
+  if (usesDataManager(config)) {
     const { google } = config;
-    const tokens = new TokenProvider({ source: google.auth, http, onRefresh: (outcome) => { metrics.oauthRefresh.inc({ outcome }); } });
+    // One token source for the process: concurrent batches and the diagnostics poller share one
+    // token and one refresh.
+    const tokens = createDataManagerTokenSource(google.dataManager.credentials, { onRefresh });
+    // The pool-wide request quotas, the request records and the diagnostics poller (google-diagnostics.ts,
+    // docs/architecture.md#request-quota): every ingest request spends a `quotas.write` permit, the
+    // dispatcher's gated batches included, and every accepted request is recorded for the poller.
+    googleDataManager = createGoogleDataManagerSupport({
+      config, connection, metrics, logger, http, tokens, ...(options.prefix !== undefined && { prefix: options.prefix }),
+    });
+    const permits = googleDataManager.quotas.write;
+    deps.dataManager = {
+      batchMax: google.batchMax,
+      validateOnly: google.validateOnly,
+      permits,
+      records: googleDataManager.records,
+      client: new DataManagerClient({
+        http, tokens, apiBaseUrl: google.dataManager.apiBaseUrl, validateOnly: google.validateOnly, maxEventsPerRequest: google.batchMax,
+        maxRequestBytes: google.dataManager.maxRequestBytes, onRequest, permits,
+        destination: { operatingAccountId: google.customerId, loginAccountId: google.loginCustomerId },
+      }),
+    };
+  } else if (config.google.enabled) {
+    const { google } = config;
+    const tokens = new TokenProvider({ source: google.auth, http, onRefresh });
     deps.google = {
       batchMax: google.batchMax, customerId: google.customerId, timeZone: google.timeZone,
       client: new GoogleClient({

@@ -6,6 +6,7 @@ import {
 } from '@capconnect/queue';
 import type { Logger, Metrics } from '@capconnect/telemetry';
 import { Queue, Worker, type Job } from 'bullmq';
+import { createDataManagerDispatcher, type DataManagerDelivery } from './data-manager-dispatcher.js';
 import { createGoogleDispatcher, createMetaDispatcher, type Dispatcher } from './dispatchers.js';
 import { ProviderBlock, RetryableError, settle, settleSent, type SettleContext } from './settle.js';
 import { startQueueDepthCollector } from './queue-depth.js';
@@ -13,7 +14,10 @@ import { startQueueDepthCollector } from './queue-depth.js';
 export interface WorkerDeps {
   /** A `worker`-role connection (`maxRetriesPerRequest: null`). The caller closes it after `close()`. */
   connection: RedisConnection;
-  /** BullMQ prefix. Default `{capconnect}`; tests pass a fresh one. */
+  /**
+   * BullMQ key prefix; tests pass a fresh one.
+   * @defaultValue `'{capconnect}'` (`QUEUE_PREFIX`)
+   */
   prefix?: string;
   /**
    * The queue shards to consume (their prefixes derive from `prefix`; start-worker.ts picks them
@@ -27,21 +31,52 @@ export interface WorkerDeps {
   retry: BackoffPolicy;
   /** Jobs each worker holds at once (`WORKER_CONCURRENCY`); must be ≥ the batch size to fill a batch. */
   concurrency: number;
+  /**
+   * Google jobs a worker holds at once, in jobs (`GOOGLE_WORKER_CONCURRENCY`, whose own default is `GOOGLE_BATCH_MAX`).
+   * @defaultValue `concurrency`
+   */
+  googleConcurrency?: number;
   /** How long a batch waits to fill, in ms (`BATCH_LINGER_MS`). */
   batchLingerMs: number;
-  /** Meta delivery; omitted when Meta is disabled (no worker is started for its queue). */
+  /**
+   * Meta delivery (`batchMax` in events); omitted when Meta is disabled (no worker is started for its queue).
+   * @defaultValue none: no Meta worker
+   */
   meta?: { client: MetaClient; batchMax: number };
-  /** Google delivery; omitted when Google is disabled. */
+  /**
+   * Google delivery through the Google Ads API (`GOOGLE_API=ads-api`, `batchMax` in events); omitted when Google is disabled or on Data Manager.
+   * @defaultValue none: no Google Ads API worker
+   */
   google?: { client: GoogleClient; batchMax: number; customerId: string; timeZone: string };
-  /** BullMQ lock duration, in ms. Default 30000 (renewed every half of it while a job is held). */
+  /**
+   * Google delivery through the Data Manager API (`GOOGLE_API=data-manager`); wins over `google` when both are given.
+   * @defaultValue none: no Data Manager worker
+   */
+  dataManager?: DataManagerDelivery;
+  /**
+   * BullMQ lock duration, in ms (`WORKER_LOCK_DURATION_MS`); renewed every half of it while a job is held.
+   * @defaultValue 30000
+   */
   lockDurationMs?: number;
-  /** How often BullMQ looks for jobs of dead workers, in ms. Default 30000. */
+  /**
+   * How often BullMQ looks for jobs of dead workers, in ms (`WORKER_STALLED_INTERVAL_MS`).
+   * @defaultValue 30000
+   */
   stalledIntervalMs?: number;
-  /** How long a job waits while its provider is blocked by an account/configuration error, in ms. Default 300000. */
+  /**
+   * How long a job waits while its provider is blocked by an account/configuration error, in ms.
+   * @defaultValue 300000
+   */
   blockedRetryMs?: number;
-  /** Queue-depth gauge refresh, in ms; one process at a time collects. Default 15000; 0 turns it off. */
+  /**
+   * Queue-depth gauge refresh, in ms; one process at a time collects; 0 turns it off.
+   * @defaultValue 15000
+   */
   queueDepthIntervalMs?: number;
-  /** Clock, for tests. Default Date.now. */
+  /**
+   * Clock in epoch ms, for tests.
+   * @defaultValue `Date.now`
+   */
   nowMs?: () => number;
 }
 
@@ -109,8 +144,10 @@ export function createWorkers(deps: WorkerDeps): Workers {
   const prefix = deps.prefix ?? QUEUE_PREFIX;
   const nowMs = deps.nowMs ?? Date.now;
   const block = new ProviderBlock(deps.metrics);
-  // Jobs inside each provider's processor: a worker holding `concurrency` of them fetches no more.
+  // Jobs inside each provider's processor: a worker holding its concurrency of them fetches no more.
   const held: Record<Provider, number> = { meta: 0, google: 0 };
+  // Google has its own: a 2,000-event request needs a worker that may hold 2,000 jobs (docs/decisions.md#per-provider-worker-concurrency).
+  const concurrency: Record<Provider, number> = { meta: deps.concurrency, google: deps.googleConcurrency ?? deps.concurrency };
   // One per shard worker: a provider's source is dry when every shard it consumes ran dry.
   const sources: Record<Provider, SourceState[]> = { meta: [], google: [] };
   const limitedUntil: Record<Provider, number> = { meta: 0, google: 0 };
@@ -118,21 +155,23 @@ export function createWorkers(deps: WorkerDeps): Workers {
   const settings = (provider: Provider) => ({
     lingerMs: deps.batchLingerMs,
     maxLingerMs: BACKLOG_LINGER_FACTOR * deps.batchLingerMs,
-    canGrow: () => held[provider] < deps.concurrency,
+    canGrow: () => held[provider] < concurrency[provider],
     backlog: () => sources[provider].some((source) => !source.dry),
   });
   const dispatchers: Dispatcher[] = [];
   if (deps.meta) dispatchers.push(createMetaDispatcher(deps.meta.client, { ...settings('meta'), maxSize: deps.meta.batchMax }, deps.logger));
-  if (deps.google) {
+  if (deps.dataManager) {
+    dispatchers.push(createDataManagerDispatcher(deps.dataManager, { ...settings('google'), maxSize: deps.dataManager.batchMax }, deps.logger, deps.metrics, nowMs));
+  } else if (deps.google) {
     const { client, customerId, timeZone, batchMax } = deps.google;
     dispatchers.push(createGoogleDispatcher(client, { customerId, timeZone }, { ...settings('google'), maxSize: batchMax }, deps.logger));
   }
 
   const shards = deps.shards ?? [{ label: '0', prefix }];
-  // Each BullMQ worker holds at most its share of WORKER_CONCURRENCY, so a process consuming many
-  // shards does not hold many times the jobs (memory); the provider's one batcher still fills from
-  // every shard at once.
-  const shardConcurrency = Math.max(1, Math.ceil(deps.concurrency / shards.length));
+  // Each BullMQ worker holds at most its share of the provider's concurrency (WORKER_CONCURRENCY,
+  // GOOGLE_WORKER_CONCURRENCY), so a process consuming many shards does not hold many times the jobs
+  // (memory); the provider's one batcher still fills from every shard at once.
+  const shardConcurrency = (provider: Provider) => Math.max(1, Math.ceil(concurrency[provider] / shards.length));
   const all: { shard: WorkerShard; provider: Provider; worker: Worker<unknown, DeliveryOutcome>; queue: Queue }[] = [];
   const providerQueues: Record<Provider, Queue[]> = { meta: [], google: [] };
   for (const shard of shards) {
@@ -190,7 +229,7 @@ export function createWorkers(deps: WorkerDeps): Workers {
     const worker = new Worker<unknown, DeliveryOutcome>(QUEUE_NAMES[provider], processor, {
       connection: deps.connection,
       prefix: shard.prefix,
-      concurrency: shardConcurrency,
+      concurrency: shardConcurrency(provider),
       lockDuration: deps.lockDurationMs ?? 30_000,
       stalledInterval: deps.stalledIntervalMs ?? 30_000,
       // A worker's death stalls every job it held, nearly all of them innocent; with 3 the reliability

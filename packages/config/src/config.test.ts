@@ -29,7 +29,12 @@ describe('loadConfig', () => {
       completedRetentionS: 86_400,
       failedRetentionS: 1_209_600,
       meta: { enabled: false, apiVersion: 'v27.0', apiBaseUrl: 'https://graph.facebook.com', batchMax: 500 },
-      google: { enabled: false, apiVersion: 'v24', apiBaseUrl: 'https://googleads.googleapis.com', batchMax: 2000, validateOnly: false },
+      google: {
+        enabled: false, api: 'data-manager', apiChoice: 'default', apiVersion: 'v26', apiBaseUrl: 'https://googleads.googleapis.com', batchMax: 2000,
+        validateOnly: false, requestsPerMinute: 250, requestsPerDay: 90_000, workerConcurrency: 2000, diagnosticsDelayMs: 1_800_000,
+        dataManager: { apiBaseUrl: 'https://datamanager.googleapis.com', maxRequestBytes: 8_388_608, credentials: { kind: 'adc' } },
+      },
+      notices: [],
       providerRequestBytes: { meta: 4 * 1024 * 1024, googleAds: 8 * 1024 * 1024 },
     });
     expect(loadConfig(base, { service: 'worker' }).metricsPort).toBe(9465);
@@ -65,8 +70,6 @@ describe('loadConfig', () => {
       expect.stringContaining('META_PIXEL_ID'),
       expect.stringContaining('META_ACCESS_TOKEN'),
       expect.stringContaining('GOOGLE_CUSTOMER_ID'),
-      expect.stringContaining('GOOGLE_DEVELOPER_TOKEN'),
-      expect.stringContaining('GOOGLE_OAUTH_ACCESS_TOKEN'),
       expect.stringContaining('GOOGLE_CONVERSION_ACTIONS entry #1'),
     ]));
     expect(second.join('\n')).not.toContain('canary');
@@ -116,6 +119,53 @@ describe('loadConfig', () => {
     expect(JSON.stringify(redactConfig(sentinel))).not.toContain('pw-canary');
     expect(loadConfig({ ...base, REDIS_URL: 'redis-cluster://10.0.0.1:7000,10.0.0.2:7000' }, { service: 'api' }).redisUrl).toContain('cluster');
     expect(problemsOf({ ...base, REDIS_URL: 'memcached://x' })).toEqual([expect.stringContaining('REDIS_URL')]);
+  });
+
+  it('chooses the Data Manager API for a new configuration, the Google Ads API for a legacy one (logging how to switch once)', () => {
+    const dm = { ...base, GOOGLE_CUSTOMER_ID: '1234567890', GOOGLE_CONVERSION_ACTIONS: 'Purchase=111:click,Lead=222:leads,Order=333:web' };
+    const fresh = loadConfig(dm, { service: 'worker' });
+    expect(fresh.google).toMatchObject({ api: 'data-manager', apiChoice: 'default', dataManager: { credentials: { kind: 'adc' } } });
+    expect(fresh.notices).toEqual([]);
+    expect([...fresh.google.conversionActions.values()].map((action) => action.mode)).toEqual(['click', 'leads', 'web']);
+    const legacy = { ...base, GOOGLE_CUSTOMER_ID: '1', GOOGLE_OAUTH_ACCESS_TOKEN: 't', GOOGLE_CONVERSION_ACTIONS: 'Purchase=111:click' };
+    for (const env of [{ ...legacy, GOOGLE_DEVELOPER_TOKEN: 'dev' }, { ...legacy, GOOGLE_CONVERSION_ACTIONS: 'Lead=222:enhancement' }]) {
+      const config = loadConfig(env, { service: 'worker' });
+      expect(config.google).toMatchObject({ api: 'ads-api', apiChoice: 'legacy' });
+      expect(config.notices).toEqual([expect.stringContaining('GOOGLE_API=data-manager')]);
+    }
+    const explicit = loadConfig({ ...legacy, GOOGLE_DEVELOPER_TOKEN: 'dev', GOOGLE_API: 'data-manager' }, { service: 'worker' });
+    expect(explicit.google).toMatchObject({ api: 'data-manager', apiChoice: 'explicit' });
+    expect(explicit.notices).toEqual([]);
+    // No developer token on the ads-api path: optional, and then not in the configuration at all.
+    expect(loadConfig({ ...legacy, GOOGLE_API: 'ads-api' }, { service: 'worker' }).google.developerToken).toBeUndefined();
+  });
+
+  it('refuses enhancement with data-manager and leads/web with ads-api, naming the fix', () => {
+    expect(problemsOf({ ...base, GOOGLE_CUSTOMER_ID: '1', GOOGLE_API: 'data-manager', GOOGLE_CONVERSION_ACTIONS: 'Lead=222:enhancement' }))
+      .toEqual([expect.stringMatching(/^GOOGLE_CONVERSION_ACTIONS: the enhancement mode exists only with GOOGLE_API=ads-api; with data-manager use leads/)]);
+    expect(problemsOf({ ...base, GOOGLE_CUSTOMER_ID: '1', GOOGLE_OAUTH_ACCESS_TOKEN: 't', GOOGLE_API: 'ads-api', GOOGLE_CONVERSION_ACTIONS: 'Lead=222:leads' }))
+      .toEqual([expect.stringContaining('need GOOGLE_API=data-manager')]);
+    expect(problemsOf({ ...base, GOOGLE_CUSTOMER_ID: '1', GOOGLE_CONVERSION_ACTION_ID: '9', GOOGLE_CONVERSION_ACTIONS: 'Lead=222:later' }))
+      .toEqual([expect.stringContaining('mode one of click, leads, web, enhancement')]);
+  });
+
+  it('reads Data Manager credentials in order: static token, refresh token, key file, application default credentials', () => {
+    const dm = { ...base, GOOGLE_CUSTOMER_ID: '1', GOOGLE_CONVERSION_ACTION_ID: '9' };
+    const credentials = (env: Record<string, string>) => loadConfig({ ...dm, ...env }, { service: 'worker' }).google.dataManager.credentials;
+    expect(credentials({ GOOGLE_OAUTH_ACCESS_TOKEN: 'tok', GOOGLE_APPLICATION_CREDENTIALS: '/k.json' })).toEqual({ kind: 'static', accessToken: 'tok' });
+    expect(credentials({ GOOGLE_OAUTH_CLIENT_ID: 'c', GOOGLE_OAUTH_CLIENT_SECRET: 's', GOOGLE_OAUTH_REFRESH_TOKEN: 'r', GOOGLE_OAUTH_TOKEN_URI: 'http://127.0.0.1:9/token' }))
+      .toEqual({ kind: 'refresh-token', clientId: 'c', clientSecret: 's', refreshToken: 'r', tokenUrl: 'http://127.0.0.1:9/token' });
+    expect(credentials({ GOOGLE_APPLICATION_CREDENTIALS: '/etc/capconnect/key.json' })).toEqual({ kind: 'key-file', keyFile: '/etc/capconnect/key.json' });
+    expect(credentials({})).toEqual({ kind: 'adc' });
+    const tuned = loadConfig({
+      ...dm, DATA_MANAGER_API_BASE_URL: 'http://127.0.0.1:4000/', GOOGLE_DM_MAX_REQUEST_BYTES: '1000000', GOOGLE_REQUESTS_PER_MINUTE: '60',
+      GOOGLE_REQUESTS_PER_DAY: '5000', GOOGLE_BATCH_MAX: '500', GOOGLE_LOGIN_CUSTOMER_ID: '222-333-4444',
+    }, { service: 'worker' }).google;
+    expect(tuned).toMatchObject({
+      dataManager: { apiBaseUrl: 'http://127.0.0.1:4000', maxRequestBytes: 1_000_000 }, requestsPerMinute: 60, requestsPerDay: 5000,
+      workerConcurrency: 500, loginCustomerId: '2223334444',
+    });
+    expect(loadConfig({ ...dm, GOOGLE_WORKER_CONCURRENCY: '3000' }, { service: 'worker' }).google.workerConcurrency).toBe(3000);
   });
 
   it('requires all three refresh-token parts together', () => {

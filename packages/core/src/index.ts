@@ -24,7 +24,10 @@ export { EMPTY_STRING_DIGEST, isDigest, sha256Hex } from './hash.js';
 export { DERIVED_EVENT_ID_PREFIX, POSTED_EVENT_ID_PREFIX, canonicalJson, deriveEventId, postedEventId } from './event-id.js';
 export { MAX_CUSTOM_DATA_BYTES, MAX_EVENT_AGE_S, MAX_ITEM_BYTES } from './contract-limits.js';
 export { prepareEvent, type PrepareOptions, type PrepareResult } from './prepare/prepare-event.js';
-export { GOOGLE_MAX_USER_IDENTIFIERS, type GoogleConversionAction } from './prepare/google.js';
+export { GOOGLE_MAX_USER_IDENTIFIERS, conversionActionFor, type GoogleConversionAction } from './prepare/google.js';
+export {
+  DATA_MANAGER_MAX_USER_IDENTIFIERS, DERIVED_TRANSACTION_ID_PREFIX, dataManagerEventSource, dataManagerTransactionId, prepareDataManagerEvent,
+} from './prepare/data-manager.js';
 export { hasUserIdentifier } from './prepare/identifiers.js';
 export { META_MAX_EVENT_AGE_S, META_MAX_PHYSICAL_STORE_EVENT_AGE_S } from './prepare/meta.js';
 export { MESSAGING_CHANNELS, MESSAGING_IDENTIFIERS, MESSAGING_USER_DATA_KEYS, messagingSkipReason, type MessagingChannel } from './meta-messaging.js';

@@ -117,8 +117,25 @@ export interface MetaPreparedEvent {
   dataProcessing?: MetaDataProcessing;
 }
 
-/** Google's two upload modes (docs/platforms.md#google-click-conversions). */
-export type GoogleMode = 'click' | 'enhancement';
+/**
+ * How conversions for a Google conversion action are uploaded (`GOOGLE_CONVERSION_ACTIONS`):
+ * `click` (offline click conversions), `leads` (enhanced conversions for leads, Data Manager),
+ * `web` (tag conversions as an additional data source, Data Manager), `enhancement` (legacy
+ * adjustments, Google Ads API only). docs/platforms.md#dm-request
+ */
+export type GoogleMode = 'click' | 'leads' | 'web' | 'enhancement';
+
+/** The modes of the Google Ads API path (`GOOGLE_API=ads-api`). */
+export type AdsApiMode = 'click' | 'enhancement';
+
+/** The modes of the Data Manager path (`GOOGLE_API=data-manager`). */
+export type DataManagerMode = 'click' | 'leads' | 'web';
+
+/** Which Google API delivers conversions (`GOOGLE_API`). */
+export type GoogleApi = 'data-manager' | 'ads-api';
+
+/** Data Manager `Event.eventSource` (docs/platforms.md#dm-request). */
+export type DataManagerEventSource = 'WEB' | 'APP' | 'IN_STORE' | 'PHONE' | 'MESSAGE' | 'OTHER';
 
 export type GoogleConsentStatus = 'GRANTED' | 'DENIED';
 
@@ -147,10 +164,13 @@ export interface GoogleMatchFields {
   countryCode?: string;
 }
 
+/** A Google Ads API conversion (`GOOGLE_API=ads-api`; every job written before job schema v2). */
 export interface GooglePreparedEvent {
   provider: 'google';
+  /** Absent in events opened from v1 jobs, which were all Google Ads API jobs. */
+  api?: 'ads-api';
   event: EventMetadata;
-  mode: GoogleMode;
+  mode: AdsApiMode;
   /** Numeric conversion action id from `GOOGLE_CONVERSION_ACTIONS` / `GOOGLE_CONVERSION_ACTION_ID`. */
   conversionActionId: string;
   /** `DENIED` means no user identifiers are sent at all (docs/decisions.md#consent-handling). */
@@ -159,7 +179,44 @@ export interface GooglePreparedEvent {
   match: GoogleMatchFields;
 }
 
-export type PreparedEvent = MetaPreparedEvent | GooglePreparedEvent;
+/** Data Manager digests, keyed by the API's own field names (lowercase hex SHA-256). */
+export interface DataManagerDigests {
+  emailAddress?: Digest[];
+  phoneNumber?: Digest[];
+  givenName?: Digest;
+  familyName?: Digest;
+}
+
+/** Data Manager fields that are personal but sent unhashed: sealed in the job. */
+export interface DataManagerMatchFields {
+  gclid?: string;
+  gbraid?: string;
+  wbraid?: string;
+  /** Landing-page device: only without a denial of ad-user-data consent. */
+  userAgent?: string;
+  ipAddress?: string;
+  /** ISO 3166-1 alpha-2, uppercase; part of the address identifier. */
+  regionCode?: string;
+  postalCode?: string;
+}
+
+/** A Data Manager conversion (`GOOGLE_API=data-manager`), docs/platforms.md#google-data-manager-api. */
+export interface DataManagerPreparedEvent {
+  provider: 'google';
+  api: 'data-manager';
+  event: EventMetadata;
+  mode: DataManagerMode;
+  /** Numeric conversion action id, sent as the destination's `productDestinationId`. */
+  conversionActionId: string;
+  eventSource: DataManagerEventSource;
+  /** The order id, else derived from the event id (`dataManagerTransactionId`): Google's dedup key. */
+  transactionId: string;
+  consent?: { adUserData?: GoogleConsentStatus; adPersonalization?: GoogleConsentStatus };
+  digests: DataManagerDigests;
+  match: DataManagerMatchFields;
+}
+
+export type PreparedEvent = MetaPreparedEvent | GooglePreparedEvent | DataManagerPreparedEvent;
 
 /** Why a value was dropped or an event was routed the way it was. Codes are stable API. */
 export type WarningCode =
@@ -197,8 +254,9 @@ export type SkipReason =
   | 'event_too_old'
   | 'no_conversion_action'
   | 'no_click_id_or_identifier'
-  | 'no_order_id'
   | 'no_user_identifier'
+  | 'no_order_id'
+  | 'mode_not_supported'
   | 'missing_messaging_channel'
   | 'missing_messaging_identifier';
 

@@ -84,7 +84,11 @@ export function errorCode(error: ProviderError): string {
  * status and reference (Meta `fbtrace_id`, Google `request-id`).
  */
 export type EventResult =
-  | { kind: 'sent'; httpStatus: number; reference?: string; batchSize: number; validateOnly?: boolean }
+  | {
+    kind: 'sent'; httpStatus: number; reference?: string; batchSize: number; validateOnly?: boolean;
+    /** Data Manager `fieldWarnings` reasons that concern this event (optional values Google ignored). */
+    warnings?: string[];
+  }
   | { kind: 'error'; error: ProviderError };
 
 /** One `coerceError()` at the boundary (graphile-worker style): anything thrown becomes an Error. */

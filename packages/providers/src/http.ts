@@ -10,9 +10,15 @@ import { TransientError } from './errors.js';
 export interface HttpClientOptions {
   /** Deadline of one request, headers and body included, in ms (`HTTP_TIMEOUT_MS`). */
   timeoutMs: number;
-  /** Sockets kept per origin. Default 16: batches are large, requests are few. */
+  /**
+   * Sockets kept per origin, a count: batches are large, requests are few.
+   * @defaultValue 16
+   */
   connectionsPerOrigin?: number;
-  /** How long an idle keep-alive socket is kept, in ms. Default 30000. */
+  /**
+   * How long an idle keep-alive socket is kept, in ms.
+   * @defaultValue 30000
+   */
   keepAliveTimeoutMs?: number;
 }
 

@@ -20,9 +20,15 @@ export type ConnectionRole = 'producer' | 'worker';
 export type RedisConnection = Redis | Cluster;
 
 export interface ConnectionOptions {
-  /** Producer command timeout, in ms (default 1000): the API's 503 deadline. */
+  /**
+   * Producer command timeout, in ms: the API's 503 deadline. Ignored for the `worker` role.
+   * @defaultValue 1000
+   */
   commandTimeoutMs?: number;
-  /** Connection name shown by `CLIENT LIST`. */
+  /**
+   * Connection name shown by `CLIENT LIST`.
+   * @defaultValue none (unnamed)
+   */
   connectionName?: string;
 }
 

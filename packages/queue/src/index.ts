@@ -1,5 +1,6 @@
 export { BACKOFF_TYPE, JOB_NAME, QUEUE_NAMES, QUEUE_PREFIX } from './queue-names.js';
-export { jobDataSchema, type GoogleJobData, type JobData, type MetaJobData } from './job-schema.js';
+export { JOB_SCHEMA_VERSION, jobDataSchema, type DataManagerJobData, type GoogleJobData, type JobData, type MetaJobData } from './job-schema.js';
+export { fromJobDigests, toJobDigests, type DataManagerJobDigests } from './dm-digests.js';
 export { jobIdFor } from './job-id.js';
 export { InvalidJobError, openJobData, sealingContext, toJobData, type InvalidJobReason, type OpenedJob } from './job-data.js';
 export { jobOptions, type JobPolicy } from './job-options.js';

@@ -1,5 +1,6 @@
-import type { GoogleMatchFields, Keyring, MetaMatchFields, PreparedEvent, Provider } from '@capconnect/core';
-import { isJobData, jobDataSchema, type JobData } from './job-schema.js';
+import type { DataManagerMatchFields, GoogleMatchFields, Keyring, MetaMatchFields, PreparedEvent, Provider } from '@capconnect/core';
+import { fromJobDigests, toJobDigests } from './dm-digests.js';
+import { JOB_SCHEMA_VERSION, isJobData, jobDataSchema, type JobData } from './job-schema.js';
 
 /** Job data from a prepared event (sealing its match fields) and back (validating and unsealing, in memory only). */
 
@@ -30,9 +31,10 @@ function hasAny(fields: object): boolean {
 export function toJobData(prepared: PreparedEvent, keyring: Keyring, ingestedAt: number): JobData {
   const context = sealingContext(prepared.provider, prepared.event.eventId);
   const sealed = hasAny(prepared.match) ? keyring.seal(JSON.stringify(prepared.match), context) : undefined;
+  const v = JOB_SCHEMA_VERSION;
   if (prepared.provider === 'meta') {
     return {
-      v: 1,
+      v,
       provider: 'meta',
       event: prepared.event,
       userData: prepared.userData,
@@ -41,9 +43,26 @@ export function toJobData(prepared: PreparedEvent, keyring: Keyring, ingestedAt:
       ...(sealed !== undefined && { sealed }),
     };
   }
+  if (prepared.api === 'data-manager') {
+    return {
+      v,
+      provider: 'google',
+      api: 'data-manager',
+      event: prepared.event,
+      mode: prepared.mode,
+      conversionActionId: prepared.conversionActionId,
+      eventSource: prepared.eventSource,
+      transactionId: prepared.transactionId,
+      digests: toJobDigests(prepared.digests),
+      ingestedAt,
+      ...(prepared.consent && { consent: prepared.consent }),
+      ...(sealed !== undefined && { sealed }),
+    };
+  }
   return {
-    v: 1,
+    v,
     provider: 'google',
+    api: 'ads-api',
     event: prepared.event,
     mode: prepared.mode,
     conversionActionId: prepared.conversionActionId,
@@ -59,7 +78,7 @@ function validJobData(data: unknown): JobData {
   const parsed = jobDataSchema.safeParse(data);
   if (parsed.success) return parsed.data;
   const paths = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.')))].join(', ');
-  throw new InvalidJobError('invalid_job', `job data does not match schema v1 at: ${paths || '(root)'}`);
+  throw new InvalidJobError('invalid_job', `job data does not match schema v${JOB_SCHEMA_VERSION} (or v1) at: ${paths || '(root)'}`);
 }
 
 /** Validates job data and unseals its match fields, in memory only. */
@@ -88,6 +107,22 @@ export function openJobData(data: unknown, keyring: Keyring): OpenedJob {
       ...(job.dataProcessing && { dataProcessing: { options: ['LDU'], country: job.dataProcessing.country, state: job.dataProcessing.state } }),
     };
   }
+  if ('api' in job && job.api === 'data-manager') {
+    return {
+      provider: 'google',
+      api: 'data-manager',
+      event: job.event,
+      mode: job.mode,
+      conversionActionId: job.conversionActionId,
+      eventSource: job.eventSource,
+      transactionId: job.transactionId,
+      digests: fromJobDigests(job.digests),
+      match: match as DataManagerMatchFields,
+      ingestedAt: job.ingestedAt,
+      ...(job.consent && { consent: job.consent }),
+    };
+  }
+  // v1 jobs and v2 `ads-api` jobs: a Google Ads API conversion (an absent `api` means ads-api).
   return {
     provider: 'google',
     event: job.event,

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { toJobData } from './job-data.js';
 import { isJobData, jobDataSchema } from './job-schema.js';
-import { googleEvent, metaEvent } from './test/fixtures.js';
+import { dataManagerEvent, googleEvent, metaEvent } from './test/fixtures.js';
 
 const keyring = createKeyring(generateKeyText());
 
@@ -41,15 +41,15 @@ function mutate(job: Json, pick: number, edit: 'replace' | 'remove' | 'add', key
 
 describe('job schema', () => {
   it('the compiled fast check and the zod schema agree on valid jobs and on thousands of broken ones', () => {
-    const valid = [toJobData(metaEvent, keyring, 42), toJobData(googleEvent, keyring, 7)].map((job) => JSON.parse(JSON.stringify(job)) as Json);
+    const valid = [toJobData(metaEvent, keyring, 42), toJobData(googleEvent, keyring, 7), toJobData(dataManagerEvent, keyring, 9)].map((job) => JSON.parse(JSON.stringify(job)) as Json);
     for (const job of valid) expect(isJobData(job)).toBe(true);
     const nearMisses = fc.oneof(
       fc.jsonValue() as fc.Arbitrary<Json>,
-      fc.constantFrom<Json>('a'.repeat(64), 'A'.repeat(64), 'f'.repeat(63), 1, -1, 1.5, 0, '', 'meta', 'google', 'click', 'LDU', 'JPY', 'jpy', [], {}, null, true, '123', 'x'.repeat(257), '\u{1F600}'.repeat(129)),
+      fc.constantFrom<Json>('a'.repeat(64), 'A'.repeat(64), 'f'.repeat(63), 1, -1, 1.5, 0, '', 'meta', 'google', 'click', 'leads', 'WEB', 'ads-api', 'data-manager', 'LDU', 'JPY', 'jpy', [], {}, null, true, '123', 'x'.repeat(257), '\u{1F600}'.repeat(129)),
     );
     fc.assert(fc.property(
       fc.constantFrom(...valid), fc.nat(), fc.constantFrom<'replace' | 'remove' | 'add'>('replace', 'remove', 'add'),
-      fc.constantFrom('extra', 'v', 'sealed', 'em', 'value', 'quantity', 'dataProcessing'), nearMisses,
+      fc.constantFrom('extra', 'v', 'api', 'sealed', 'em', 'emailAddress', 'transactionId', 'value', 'quantity', 'dataProcessing'), nearMisses,
       (job, pick, edit, key, replacement) => {
         const mutated = mutate(job, pick, edit, key, replacement);
         expect(isJobData(mutated)).toBe(jobDataSchema.safeParse(mutated).success);

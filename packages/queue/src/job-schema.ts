@@ -1,11 +1,20 @@
 import { ACTION_SOURCES } from '@capconnect/core';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { z } from 'zod';
+import { dataManagerJobDigestsSchema } from './dm-digests.js';
 
 /**
  * The versioned job schema. The producer (api) and the consumer (worker) both use it, so a job can
  * only carry what it allows: digests, sealed match fields and non-personal event metadata.
+ *
+ * Version 2 (docs/architecture.md#job-schema): Google jobs name their API (`ads-api` or
+ * `data-manager`); Meta jobs are unchanged but for the number. The producer writes v2; the worker
+ * still opens v1 jobs written by the previous version (all of them Google Ads API or Meta jobs), so
+ * a rolling upgrade loses nothing.
  */
+
+/** The version the producer writes. */
+export const JOB_SCHEMA_VERSION = 2;
 
 const digest = z.string().regex(/^[0-9a-f]{64}$/);
 const digestList = z.array(digest).min(1).max(10);
@@ -25,7 +34,7 @@ const eventMetadataSchema = z.strictObject({
 });
 
 const metaJobSchema = z.strictObject({
-  v: z.literal(1),
+  v: z.literal([1, 2]),
   provider: z.literal('meta'),
   event: eventMetadataSchema,
   userData: z.strictObject({
@@ -42,8 +51,7 @@ const metaJobSchema = z.strictObject({
   ingestedAt: z.number().int().nonnegative(),
 });
 
-const googleJobSchema = z.strictObject({
-  v: z.literal(1),
+const googleAdsFields = {
   provider: z.literal('google'),
   event: eventMetadataSchema,
   mode: z.enum(['click', 'enhancement']),
@@ -59,9 +67,34 @@ const googleJobSchema = z.strictObject({
   /** AES-256-GCM sealed JSON of `GoogleMatchFields`. */
   sealed: z.string().exactOptional(),
   ingestedAt: z.number().int().nonnegative(),
+};
+
+/** A Google Ads API job as version 1 wrote it (no `api`). */
+const googleJobV1Schema = z.strictObject({ v: z.literal(1), ...googleAdsFields });
+
+/** A Google Ads API job, version 2. */
+const googleAdsJobSchema = z.strictObject({ v: z.literal(2), api: z.literal('ads-api'), ...googleAdsFields });
+
+const consentStatus = z.enum(['GRANTED', 'DENIED']);
+
+/** A Data Manager job (docs/platforms.md#google-data-manager-api); digests through dm-digests.ts. */
+const dataManagerJobSchema = z.strictObject({
+  v: z.literal(2),
+  provider: z.literal('google'),
+  api: z.literal('data-manager'),
+  event: eventMetadataSchema,
+  mode: z.enum(['click', 'leads', 'web']),
+  conversionActionId: z.string().regex(/^\d+$/),
+  eventSource: z.enum(['WEB', 'APP', 'IN_STORE', 'PHONE', 'MESSAGE', 'OTHER']),
+  transactionId: z.string().min(1).max(256),
+  consent: z.strictObject({ adUserData: consentStatus.exactOptional(), adPersonalization: consentStatus.exactOptional() }).exactOptional(),
+  digests: dataManagerJobDigestsSchema,
+  /** AES-256-GCM sealed JSON of `DataManagerMatchFields` (click ids, landing-page device, region and postal code). */
+  sealed: z.string().exactOptional(),
+  ingestedAt: z.number().int().nonnegative(),
 });
 
-export const jobDataSchema = z.discriminatedUnion('provider', [metaJobSchema, googleJobSchema]);
+export const jobDataSchema = z.union([metaJobSchema, googleJobV1Schema, googleAdsJobSchema, dataManagerJobSchema]);
 export type JobData = z.infer<typeof jobDataSchema>;
 
 /**
@@ -79,4 +112,5 @@ export function isJobData(data: unknown): data is JobData {
   return compiledJobCheck(data);
 }
 export type MetaJobData = z.infer<typeof metaJobSchema>;
-export type GoogleJobData = z.infer<typeof googleJobSchema>;
+export type GoogleJobData = z.infer<typeof googleJobV1Schema> | z.infer<typeof googleAdsJobSchema>;
+export type DataManagerJobData = z.infer<typeof dataManagerJobSchema>;

@@ -23,6 +23,8 @@ export interface DeliveryOutcome {
   sentAt: number;
   /** Google `validateOnly`: checked by the provider, not recorded. */
   validateOnly?: boolean;
+  /** Data Manager `fieldWarnings` reasons for this event: optional values Google ignored (bounded enum names). */
+  warnings?: string[];
 }
 
 export interface DeliveryFailure {
@@ -60,6 +62,8 @@ export interface DeliveryStatus {
   reference?: string;
   /** Unix ms of the acknowledgement or final failure. */
   finishedAt?: number;
+  /** `sent` with Data Manager field warnings: the reasons (optional values Google ignored). */
+  warnings?: string[];
   /** Google Data Manager: what Google later reported about the request that carried the event. */
   diagnostics?: RequestDiagnostics;
 }

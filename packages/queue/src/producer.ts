@@ -22,22 +22,38 @@ export class QueueUnavailableError extends Error {
 export interface ProducerOptions {
   /** A `producer`-role connection (fails fast); the producer does not close it. */
   connection: RedisConnection;
-  /** BullMQ prefix, default `{capconnect}`; tests use a fresh one each. Shard prefixes derive from it. */
+  /**
+   * BullMQ key prefix; tests use a fresh one each. Shard prefixes derive from it.
+   * @defaultValue `'{capconnect}'` (`QUEUE_PREFIX`)
+   */
   prefix?: string;
-  /** `QUEUE_SHARDS` (default 1): jobs go to the shard of their event id (docs/architecture.md#shards). */
+  /**
+   * Queue shards per provider (`QUEUE_SHARDS`): jobs go to the shard of their event id (docs/architecture.md#shards).
+   * @defaultValue 1
+   */
   shards?: number;
   /**
-   * `QUEUE_WAIT_REPLICAS` (default 0): before `enqueue` resolves, this many replicas of every master
+   * Replicas (`QUEUE_WAIT_REPLICAS`): before `enqueue` resolves, this many replicas of every master
    * written to must have the jobs (Redis `WAIT`), so a failover cannot lose an acknowledged event.
+   * @defaultValue 0 (no `WAIT`)
    */
   waitReplicas?: number;
-  /** `QUEUE_WAIT_TIMEOUT_MS` (default 500): the longest `WAIT`; past it `enqueue` throws `QueueUnavailableError`. */
+  /**
+   * The longest `WAIT`, in ms (`QUEUE_WAIT_TIMEOUT_MS`); past it `enqueue` throws `QueueUnavailableError`.
+   * @defaultValue 500
+   */
   waitTimeoutMs?: number;
-  /** How long adds are repeated while a cluster slot moves or fails over, in ms (default 1000). */
+  /**
+   * How long adds are repeated while a cluster slot moves or fails over, in ms.
+   * @defaultValue 1000
+   */
   slotRetryMs?: number;
   keyring: Keyring;
   policy: JobPolicy;
-  /** How long a write waits for a (re)connecting Redis before giving up, in ms (default 500). */
+  /**
+   * How long a write waits for a (re)connecting Redis before giving up, in ms.
+   * @defaultValue 500
+   */
   readyTimeoutMs?: number;
 }
 

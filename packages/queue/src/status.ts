@@ -99,6 +99,7 @@ function statusOf(queue: Queue, job: StatusFields, target: DeliveryTarget, state
         httpStatus: outcome.httpStatus,
         finishedAt: outcome.sentAt,
         ...(outcome.reference !== undefined && { reference: outcome.reference }),
+        ...(outcome.warnings !== undefined && outcome.warnings.length > 0 && { warnings: outcome.warnings }),
       };
     }
     case 'failed': {
@@ -172,13 +173,23 @@ export interface WaitOptions {
   /**
    * Settlement notices (one hub per process). With them, a target is read again when its job
    * settles, plus a slow safety poll; without them, every pending target is polled.
+   * @defaultValue none: every pending target is polled
    */
   events?: OutcomeEvents;
-  /** Poll interval without `events`, in ms (default 100; grows by 1 ms per pending job, up to 1000). */
+  /**
+   * Poll interval without `events`, in ms; grows by 1 ms per pending job, up to 1000 ms.
+   * @defaultValue 100
+   */
   intervalMs?: number;
-  /** Safety poll interval with `events`, in ms (default 2000, plus 10 ms per pending job). */
+  /**
+   * Safety poll interval with `events`, in ms, plus 10 ms per pending job.
+   * @defaultValue 2000
+   */
   safetyPollMs?: number;
-  /** Stops waiting early (e.g. the client went away). */
+  /**
+   * Stops waiting early (e.g. the client went away).
+   * @defaultValue none: waits until complete or `timeoutMs`
+   */
   signal?: AbortSignal;
 }
 

@@ -48,7 +48,7 @@ function authorize(ctx: DataManagerContext, call: IncomingCall, method: DataMana
   return undefined;
 }
 
-/** `POST /v1/events:ingest`. `fault` is a `refuse-event` fault picked for this request, if any. */
+/** `POST /v1/events:ingest`. `fault` is a `refuse-event` or `field-warning` fault picked for this request, if any. */
 export function handleIngest(ctx: DataManagerContext, call: IncomingCall, fault?: ActiveFault): Reply {
   const { dm, options } = ctx;
   const requestId = newDmRequestId();
@@ -94,6 +94,10 @@ export function handleIngest(ctx: DataManagerContext, call: IncomingCall, fault?
   if (violations.length > 0) return invalid(invalidArgument(requestId, violations));
 
   const warnings = facts.flatMap((fact) => fact.warnings);
+  if (fault?.kind === 'field-warning') {
+    const index = Math.min(fault.eventIndex ?? 0, events.length - 1);
+    warnings.push({ reason: 'WARNING_REASON_INVALID_NUMBER_FORMAT', field: `events[${index}].conversion_value`, description: 'Injected fault: an optional value was ignored.' });
+  }
   if (request.validateOnly) {
     dm.stats.validated += events.length;
     return { status: 200, body: { requestId, ...(warnings.length > 0 && { fieldWarnings: warnings }) } };

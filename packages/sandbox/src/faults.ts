@@ -19,18 +19,22 @@ export type SandboxProvider = 'meta' | 'google' | 'oauth' | 'datamanager';
  * - `refuse-event` (Data Manager): 400 INVALID_ARGUMENT blaming `events[eventIndex]` (default 0) of the request.
  * - `payload-too-large` (Data Manager): 413 from the front end, whatever the size.
  * - Data Manager `account-terms`: 400 TERMS_AND_CONDITIONS_NOT_SIGNED; `token-expired`/`token-revoked`: 401 UNAUTHENTICATED.
+ * - `not-allowlisted` (Google Ads): 403 with `notAllowlistedError: CUSTOMER_NOT_ALLOWLISTED_FOR_THIS_FEATURE`, what
+ *   the Google Ads API answers new adopters of conversion imports since 2026-06-15.
+ * - `field-warning` (Data Manager): the request succeeds with a `fieldWarnings` entry
+ *   (`WARNING_REASON_INVALID_NUMBER_FORMAT`) on `events[eventIndex]` (default 0).
  */
 export type FaultKind =
   | 'http-500' | 'http-503' | 'http-429' | 'meta-transient' | 'resource-exhausted'
   | 'too-recent-conversion-action' | 'too-recent-event' | 'delay' | 'drop' | 'hang'
   | 'token-expired' | 'token-revoked' | 'account-terms' | 'account-terms-rows' | 'permission-denied'
-  | 'refuse-event' | 'payload-too-large';
+  | 'refuse-event' | 'payload-too-large' | 'not-allowlisted' | 'field-warning';
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   'http-500', 'http-503', 'http-429', 'meta-transient', 'resource-exhausted',
   'too-recent-conversion-action', 'too-recent-event', 'delay', 'drop', 'hang',
   'token-expired', 'token-revoked', 'account-terms', 'account-terms-rows', 'permission-denied',
-  'refuse-event', 'payload-too-large',
+  'refuse-event', 'payload-too-large', 'not-allowlisted', 'field-warning',
 ];
 
 const PROVIDER_KINDS: Record<SandboxProvider, ReadonlySet<FaultKind>> = {
@@ -38,11 +42,11 @@ const PROVIDER_KINDS: Record<SandboxProvider, ReadonlySet<FaultKind>> = {
     'token-expired', 'token-revoked', 'permission-denied']),
   google: new Set<FaultKind>(['http-500', 'http-503', 'http-429', 'resource-exhausted',
     'too-recent-conversion-action', 'too-recent-event', 'delay', 'drop', 'hang', 'token-expired',
-    'token-revoked', 'account-terms', 'account-terms-rows', 'permission-denied']),
+    'token-revoked', 'account-terms', 'account-terms-rows', 'permission-denied', 'not-allowlisted']),
   oauth: new Set<FaultKind>(['http-500', 'http-503', 'http-429', 'delay', 'drop', 'hang', 'token-expired',
     'token-revoked']),
   datamanager: new Set<FaultKind>(['http-500', 'http-503', 'http-429', 'resource-exhausted', 'delay', 'drop', 'hang',
-    'token-expired', 'token-revoked', 'account-terms', 'permission-denied', 'refuse-event', 'payload-too-large']),
+    'token-expired', 'token-revoked', 'account-terms', 'permission-denied', 'refuse-event', 'payload-too-large', 'field-warning']),
 };
 
 export const META_TRANSIENT_CODES = [1, 2, 4, 17, 613] as const;
@@ -51,17 +55,35 @@ export type MetaTransientCode = (typeof META_TRANSIENT_CODES)[number];
 export interface FaultSpec {
   provider: SandboxProvider;
   kind: FaultKind;
-  /** Fire on this many matching requests, then retire. Default: 1, or unlimited when `ratio` is set. */
+  /**
+   * Fire on this many matching requests, then retire.
+   * @defaultValue 1, or unlimited when `ratio` is set
+   */
   count?: number;
-  /** Probability (0..1) that a request is hit, drawn from the seeded PRNG. Default 1. */
+  /**
+   * Probability (0..1] that a request is hit, drawn from the seeded PRNG.
+   * @defaultValue 1
+   */
   ratio?: number;
-  /** `delay`: how long to wait before answering, in ms. Default 1000. */
+  /**
+   * `delay`: how long to wait before answering, in ms.
+   * @defaultValue 1000
+   */
   delayMs?: number;
-  /** `http-429` Retry-After and `resource-exhausted` retryDelay, in seconds. Default 30. */
+  /**
+   * `http-429` Retry-After and `resource-exhausted` retryDelay, in seconds.
+   * @defaultValue 30
+   */
   retryAfterS?: number;
-  /** `refuse-event`: the index (in the request's `events`) Google blames. Default 0. */
+  /**
+   * `refuse-event`: the index (in the request's `events`, 0-based) Google blames.
+   * @defaultValue 0
+   */
   eventIndex?: number;
-  /** `meta-transient`: the Graph error code. Default 2. */
+  /**
+   * `meta-transient`: the Graph error code.
+   * @defaultValue 2
+   */
   metaCode?: MetaTransientCode;
 }
 

@@ -100,6 +100,9 @@ export function googleFaultReply(fault: ActiveFault, version: string, requestId:
     case 'account-terms':
       return requestError(403, version, requestId, [adsError({ conversionUploadError: 'CUSTOMER_NOT_ACCEPTED_CUSTOMER_DATA_TERMS' },
         'The customer has not accepted the customer data terms in the conversion settings page.')]);
+    case 'not-allowlisted':
+      return requestError(403, version, requestId, [adsError({ notAllowlistedError: 'CUSTOMER_NOT_ALLOWLISTED_FOR_THIS_FEATURE' },
+        'The customer is not allowlisted for this feature.')]);
     case 'permission-denied':
       return requestError(403, version, requestId, [adsError({ authorizationError: 'USER_PERMISSION_DENIED' },
         "User doesn't have permission to access customer. Note: If you're accessing a client customer, the manager's customer id must be set in the 'login-customer-id' header. See https://developers.google.com/google-ads/api/docs/concepts/call-structure#cid")]);

@@ -143,6 +143,15 @@ describe('the Google Ads conversion upload fake', () => {
     expect(sandbox.control.stats('google').refused).toBe(cases.length);
   });
 
+  it('accepts a request without developer-token (retired by Google) and answers not-allowlisted when told to', async () => {
+    const ok = await postGoogle<UploadClickConversionsResponse>(sandbox, 'uploadClickConversions', click([clickRow()]), headers({ 'developer-token': undefined }));
+    expect(ok.status).toBe(200);
+    sandbox.control.addFault({ provider: 'google', kind: 'not-allowlisted' });
+    const refused = await postGoogle<GoogleApiErrorBody>(sandbox, 'uploadClickConversions', click([clickRow({ orderId: 'other' })]), headers());
+    expect(refused.status).toBe(403);
+    expect(requestFailure(refused.body).errors[0]?.errorCode).toEqual({ notAllowlistedError: 'CUSTOMER_NOT_ALLOWLISTED_FOR_THIS_FEATURE' });
+  });
+
   it('validateOnly returns errors only, no results, and records nothing', async () => {
     const ok = await postGoogle<UploadClickConversionsResponse>(sandbox, 'uploadClickConversions', click([clickRow()], { validateOnly: true }), headers());
     expect(ok.body).toEqual({});

@@ -56,7 +56,9 @@ function authorize(ctx: GoogleContext, call: IncomingCall, route: GoogleRoute): 
     const code = { expired: 'OAUTH_TOKEN_EXPIRED', revoked: 'OAUTH_TOKEN_REVOKED', invalid: 'OAUTH_TOKEN_INVALID' }[check];
     return requestError(401, version, requestId, [adsError({ authenticationError: code }, `Oauth token is ${check}.`)]);
   }
-  if (header(call, 'developer-token') !== ctx.options.google.developerToken) {
+  // Google ignores the header since developer tokens were retired (2026-09-09); a wrong one is still refused here.
+  const developerToken = header(call, 'developer-token');
+  if (developerToken !== undefined && developerToken !== ctx.options.google.developerToken) {
     return requestError(401, version, requestId, [adsError({ authenticationError: 'DEVELOPER_TOKEN_INVALID' }, 'The developer token is not valid.')]);
   }
   const login = header(call, 'login-customer-id');

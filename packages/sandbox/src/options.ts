@@ -42,28 +42,58 @@ export const SANDBOX_DEFAULTS = {
 } as const;
 
 export interface SandboxMetaOptions {
-  /** Pixel ids that exist. Default: [SANDBOX_DEFAULTS.meta.pixelId]. */
+  /**
+   * Pixel ids (digits) that exist.
+   * @defaultValue `[SANDBOX_DEFAULTS.meta.pixelId]`
+   */
   pixels?: string[];
-  /** Access tokens that are valid for every pixel. Default: [SANDBOX_DEFAULTS.meta.accessToken]. */
+  /**
+   * Access tokens that are valid for every pixel.
+   * @defaultValue `[SANDBOX_DEFAULTS.meta.accessToken]`
+   */
   accessTokens?: string[];
-  /** How far in the future an `event_time` may be, in seconds. Default 600 (a sandbox assumption). */
+  /**
+   * How far in the future an `event_time` may be, in seconds (a sandbox assumption).
+   * @defaultValue 600
+   */
   maxFutureSkewS?: number;
-  /** Versions older than this (e.g. `v26.0`) are refused with error #2635 (deprecated version). Default: none. */
+  /**
+   * Versions older than this (`vNN.N`, e.g. `v26.0`) are refused with error #2635 (deprecated version).
+   * @defaultValue none: every version is accepted
+   */
   minApiVersion?: string;
-  /** When set, every answer carries `X-Ad-Api-Version-Warning` with this text (a version nearing its end). */
+  /**
+   * When set, every answer carries `X-Ad-Api-Version-Warning` with this text (a version nearing its end).
+   * @defaultValue none: no warning header
+   */
   versionWarning?: string;
 }
 
 export interface SandboxGoogleOptions {
-  /** Customer ids (digits) that exist. Default: [SANDBOX_DEFAULTS.google.customerId]. */
+  /**
+   * Customer ids (digits) that exist.
+   * @defaultValue `[SANDBOX_DEFAULTS.google.customerId]`
+   */
   customerIds?: string[];
-  /** The `developer-token` header value required. Default: SANDBOX_DEFAULTS.google.developerToken. */
+  /**
+   * The `developer-token` header value required.
+   * @defaultValue `SANDBOX_DEFAULTS.google.developerToken`
+   */
   developerToken?: string;
-  /** When set, every request must carry this `login-customer-id` header. Default: not required. */
+  /**
+   * When set, every request must carry this `login-customer-id` header (digits).
+   * @defaultValue none: not required
+   */
   loginCustomerId?: string;
-  /** Known conversion action ids. Default: SANDBOX_DEFAULTS.google.conversionActionIds. */
+  /**
+   * Known conversion action ids (digits).
+   * @defaultValue `SANDBOX_DEFAULTS.google.conversionActionIds`
+   */
   conversionActions?: string[];
-  /** Bearer tokens valid without OAuth (never expire). Default: [SANDBOX_DEFAULTS.google.staticAccessToken]. */
+  /**
+   * Bearer tokens valid without OAuth (never expire).
+   * @defaultValue `[SANDBOX_DEFAULTS.google.staticAccessToken]`
+   */
   staticAccessTokens?: string[];
 }
 
@@ -71,61 +101,130 @@ export interface SandboxOAuthClient {
   clientId: string;
   clientSecret: string;
   refreshTokens: string[];
-  /** Scopes its refresh tokens were granted. Default: SANDBOX_DEFAULTS.oauth.scopes (Ads and Data Manager). */
+  /**
+   * Scopes (URLs) its refresh tokens were granted.
+   * @defaultValue `SANDBOX_DEFAULTS.oauth.scopes` (Ads and Data Manager)
+   */
   scopes?: string[];
 }
 
 export interface SandboxDataManagerOptions {
-  /** Operating accounts (Ads customer ids, digits) the credentials may use. Default: [SANDBOX_DEFAULTS.dataManager.operatingAccountId]. */
+  /**
+   * Operating accounts (Ads customer ids, digits) the credentials may use.
+   * @defaultValue `[SANDBOX_DEFAULTS.dataManager.operatingAccountId]`
+   */
   operatingAccountIds?: string[];
-  /** Manager accounts allowed as `loginAccount` of those operating accounts. Default: none (login must be omitted or equal the operating account). */
+  /**
+   * Manager accounts (digits) allowed as `loginAccount` of those operating accounts.
+   * @defaultValue none: the login must be omitted or equal the operating account
+   */
   loginAccountIds?: string[];
-  /** Known conversion action ids (`productDestinationId`). Default: SANDBOX_DEFAULTS.dataManager.conversionActionIds. */
+  /**
+   * Known conversion action ids (`productDestinationId`, digits).
+   * @defaultValue `SANDBOX_DEFAULTS.dataManager.conversionActionIds`
+   */
   conversionActions?: string[];
-  /** Which of them are of type WEBPAGE (transaction id required); the others are UPLOAD_CLICKS (event source required). Default: none. */
+  /**
+   * Which of them are of type WEBPAGE (transaction id required); the others are UPLOAD_CLICKS (event source required).
+   * @defaultValue none: all are UPLOAD_CLICKS
+   */
   webConversionActions?: string[];
-  /** Bearer tokens valid without OAuth, with the datamanager scope. Default: [SANDBOX_DEFAULTS.dataManager.staticAccessToken]. */
+  /**
+   * Bearer tokens valid without OAuth, with the datamanager scope.
+   * @defaultValue `[SANDBOX_DEFAULTS.dataManager.staticAccessToken]`
+   */
   staticAccessTokens?: string[];
-  /** Requests per minute per Cloud project (OAuth client; static tokens share one), each of ingest and retrieve. Default 300. */
+  /**
+   * Requests per minute per Cloud project (OAuth client; static tokens share one), each of ingest and retrieve.
+   * @defaultValue 300
+   */
   requestsPerMinute?: number;
-  /** Largest accepted body, in bytes; larger answers 400 "Request payload size exceeds the limit". Default 10485760. */
+  /**
+   * Largest accepted body, in bytes; larger answers 400 "Request payload size exceeds the limit".
+   * @defaultValue 10485760 (10 MiB)
+   */
   maxRequestBytes?: number;
-  /** How long an accepted request stays PROCESSING in `requestStatus:retrieve`, in ms (sandbox clock). Default 0. */
+  /**
+   * How long an accepted request stays PROCESSING in `requestStatus:retrieve`, in ms (sandbox clock).
+   * @defaultValue 0
+   */
   processingDelayMs?: number;
-  /** How old an event may be, in days, before EVENT_TIME_INVALID. Default 90 (sandbox assumption). */
+  /**
+   * How old an event may be, in days, before EVENT_TIME_INVALID (sandbox assumption).
+   * @defaultValue 90
+   */
   maxEventAgeDays?: number;
-  /** How far ahead an event may be, in seconds, before EVENT_TIME_INVALID. Default 600 (sandbox assumption). */
+  /**
+   * How far ahead an event may be, in seconds, before EVENT_TIME_INVALID (sandbox assumption).
+   * @defaultValue 600
+   */
   maxFutureSkewS?: number;
 }
 
 export interface SandboxOAuthOptions {
-  /** OAuth clients and their refresh tokens. Default: one client from SANDBOX_DEFAULTS.oauth. */
+  /**
+   * OAuth clients and their refresh tokens.
+   * @defaultValue one client from `SANDBOX_DEFAULTS.oauth`
+   */
   clients?: SandboxOAuthClient[];
-  /** Lifetime of issued access tokens, in seconds. Default 3599. */
+  /**
+   * Lifetime of issued access tokens, in seconds.
+   * @defaultValue 3599
+   */
   tokenLifetimeS?: number;
 }
 
 export interface SandboxOptions {
-  /** TCP port; 0 picks a free one. Default 0. */
+  /**
+   * TCP port; 0 picks a free one.
+   * @defaultValue 0
+   */
   port?: number;
-  /** Interface to bind. Default 127.0.0.1. */
+  /**
+   * Interface (host or IP) to bind.
+   * @defaultValue `'127.0.0.1'`
+   */
   host?: string;
+  /**
+   * The Meta fake.
+   * @defaultValue every `SandboxMetaOptions` default
+   */
   meta?: SandboxMetaOptions;
+  /**
+   * The Google Ads API fake.
+   * @defaultValue every `SandboxGoogleOptions` default
+   */
   google?: SandboxGoogleOptions;
+  /**
+   * The OAuth token endpoint.
+   * @defaultValue every `SandboxOAuthOptions` default
+   */
   oauth?: SandboxOAuthOptions;
+  /**
+   * The Data Manager API fake.
+   * @defaultValue every `SandboxDataManagerOptions` default
+   */
   dataManager?: SandboxDataManagerOptions;
-  /** Seed of the PRNG that decides ratio faults, so a test run is repeatable. Default 1. */
+  /**
+   * Seed (an integer) of the PRNG that decides ratio faults, so a test run is repeatable.
+   * @defaultValue 1
+   */
   seed?: number;
-  /** Faults active from the start (the standalone process's `--fault` flags). */
+  /**
+   * Faults active from the start (the standalone process's `--fault` flags).
+   * @defaultValue `[]`
+   */
   faults?: FaultSpec[];
   /**
    * Accepted events (Meta) and rows (Google) kept for inspection, per provider; beyond it they are still
-   * validated, deduplicated and counted (`unrecorded`), so long benchmarks do not exhaust memory. Default 500,000.
+   * validated, deduplicated and counted (`unrecorded`), so long benchmarks do not exhaust memory.
+   * @defaultValue 500000
    */
   maxRecordedEvents?: number;
   /**
    * Largest request body read, in bytes; a larger one answers 413 `payload_too_large`, like a
-   * front end that refuses a request before reading it. Default 16 MiB (MAX_BODY_BYTES).
+   * front end that refuses a request before reading it.
+   * @defaultValue 16777216 (16 MiB, `MAX_BODY_BYTES`)
    */
   maxBodyBytes?: number;
 }

@@ -120,7 +120,7 @@ export function createSandboxApp(input: SandboxOptions = {}): SandboxApp {
       else if (outcome !== undefined) {
         sendJson(res, outcome.status, outcome.body, outcome.headers);
         return;
-      } else if (fault.kind === 'refuse-event' || rowFault(fault, false) !== undefined) rowLevel = fault;
+      } else if (fault.kind === 'refuse-event' || fault.kind === 'field-warning' || rowFault(fault, false) !== undefined) rowLevel = fault;
     }
     const reply = answer(target, call, rowLevel);
     sendJson(res, reply.status, reply.body, reply.headers);

@@ -4,15 +4,30 @@ import { SANDBOX_DEFAULTS } from './options.js';
 import { startSandbox } from './server.js';
 
 export interface ThroughputOptions {
-  /** Which fake to load. Default 'meta'. */
+  /**
+   * Which fake to load.
+   * @defaultValue `'meta'`
+   */
   provider?: 'meta' | 'google';
-  /** Requests to send. Default 40. */
+  /**
+   * Requests to send, a count.
+   * @defaultValue 40
+   */
   batches?: number;
-  /** Events (Meta) or rows (Google) per request. Default 1000 (Meta) / 2000 (Google). */
+  /**
+   * Events (Meta) or rows (Google) per request.
+   * @defaultValue 1000 (Meta), 2000 (Google)
+   */
   batchSize?: number;
-  /** Requests in flight at once. Default 2. */
+  /**
+   * Requests in flight at once, a count.
+   * @defaultValue 2
+   */
   concurrency?: number;
-  /** Base URL of a running sandbox with default ids; default: start a private one in this process. */
+  /**
+   * Base URL of a running sandbox with default ids.
+   * @defaultValue none: a private sandbox is started in this process
+   */
   url?: string;
 }
 

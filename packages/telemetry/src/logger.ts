@@ -25,8 +25,15 @@ export const REDACTED_PATHS = [
 
 export interface LoggerOptions {
   service: string;
+  /**
+   * pino level name (`fatal` … `trace`, or `silent`).
+   * @defaultValue `'info'`
+   */
   level?: string;
-  /** Where lines go; default stdout. Tests pass a stream to inspect every line. */
+  /**
+   * Where lines go. Tests pass a stream to inspect every line.
+   * @defaultValue stdout
+   */
   destination?: DestinationStream;
 }
 

@@ -21,12 +21,26 @@ export const DEFAULT_ERROR_CODES: ReadonlySet<string> = new Set([
   'UNPARSEABLE_GCLID', 'CLICK_NOT_FOUND', 'CLICK_CONVERSION_ALREADY_EXISTS', 'ORDER_ID_ALREADY_IN_USE', 'DUPLICATE_ORDER_ID',
   'CONVERSION_ALREADY_ENHANCED', 'CONVERSION_NOT_FOUND', 'EXPIRED_EVENT', 'INVALID_USER_IDENTIFIER', 'UNSUPPORTED_USER_IDENTIFIER',
   'GBRAID_WBRAID_BOTH_SET', 'MISSING_ORDER_ID_FOR_WEBPAGE', 'meta_2635',
+  'CUSTOMER_NOT_ALLOWLISTED_FOR_THIS_FEATURE', 'NOT_ALLOWLISTED', 'quota_unavailable',
+  // Data Manager (docs/platforms.md#dm-errors)
+  'UNAVAILABLE', 'UNAUTHENTICATED', 'PERMISSION_DENIED', 'SERVICE_DISABLED', 'ACCESS_TOKEN_SCOPE_INSUFFICIENT', 'TERMS_AND_CONDITIONS_NOT_SIGNED',
+  'INVALID_ARGUMENT', 'INVALID_FORMAT', 'INVALID_HEX_ENCODING', 'NO_IDENTIFIERS_PROVIDED', 'EVENT_TIME_INVALID', 'INVALID_CONVERSION_ACTION_ID',
+  'credentials_not_found', 'credentials_unreadable', 'dm_enhancement_not_supported', 'dm_event_too_large',
 ]);
 
+/** A Data Manager `WarningReason` name; anything else is counted as `other` (bounded label values). */
+const WARNING_REASON = /^WARNING_REASON_[A-Z0-9_]{1,64}$/;
+
 export interface MetricsOptions {
-  /** Error codes allowed as label values; others become `other`. Default `DEFAULT_ERROR_CODES`. */
+  /**
+   * Error codes allowed as label values; others become `other`.
+   * @defaultValue `DEFAULT_ERROR_CODES`
+   */
   errorCodes?: ReadonlySet<string>;
-  /** Collect prom-client's default process metrics (default true). */
+  /**
+   * Collect prom-client's default process metrics.
+   * @defaultValue true
+   */
   defaultMetrics?: boolean;
 }
 
@@ -93,6 +107,11 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}) 
     name: 'capconnect_queue_jobs', help: 'Jobs per queue, shard and state (waiting, active, delayed, failed, completed).',
     labelNames: ['queue', 'shard', 'state'] as const, registers,
   });
+  const providerFieldWarnings = new Counter({
+    name: 'capconnect_provider_field_warnings_total',
+    help: 'Optional values a provider ignored in accepted events (Google Data Manager fieldWarnings), by reason.',
+    labelNames: ['provider', 'reason'] as const, registers,
+  });
   const oauthRefresh = new Counter({
     name: 'capconnect_oauth_refresh_total', help: 'Google OAuth access-token refreshes by outcome.',
     labelNames: ['outcome'] as const, registers,
@@ -133,10 +152,15 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}) 
     providerBatchSize,
     deliveryLatency,
     queueJobs,
+    providerFieldWarnings,
     oauthRefresh,
     providerBlocked,
     providerVersionWarnings,
     redisUp,
+    /** Counts field warnings under a bounded reason label. */
+    recordFieldWarnings(provider: string, reason: string, count: number): void {
+      providerFieldWarnings.inc({ provider, reason: WARNING_REASON.test(reason) ? reason : 'other' }, count);
+    },
     // Shared request quota and asynchronous diagnostics (diagnostics-metrics.ts).
     ...createDiagnosticsMetrics(registers),
     /** Counts a provider error under a bounded code label. */

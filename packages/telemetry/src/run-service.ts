@@ -35,6 +35,8 @@ export async function runService<S extends RunningService>(definition: ServiceDe
   }
 
   const logger = createLogger({ service, level: config.logLevel });
+  // Fixed texts from the configuration (e.g. how to leave the Google Ads API), once per process.
+  for (const notice of config.notices) logger.warn(notice);
   let running: S;
   try {
     running = await definition.start(config, logger);

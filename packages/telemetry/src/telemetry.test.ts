@@ -42,6 +42,17 @@ describe('metrics', () => {
     expect(text).not.toContain('example.com');
   });
 
+  it('counts field warnings by a bounded reason label', async () => {
+    const registry = new Registry();
+    const metrics = createMetrics(registry, { defaultMetrics: false });
+    metrics.recordFieldWarnings('google', 'WARNING_REASON_INVALID_NUMBER_FORMAT', 2);
+    metrics.recordFieldWarnings('google', 'quoted user@example.com', 1);
+    const text = await registry.metrics();
+    expect(text).toContain('capconnect_provider_field_warnings_total{provider="google",reason="WARNING_REASON_INVALID_NUMBER_FORMAT"} 2');
+    expect(text).toContain('capconnect_provider_field_warnings_total{provider="google",reason="other"} 1');
+    expect(text).not.toContain('example.com');
+  });
+
   it('classifies status codes', () => {
     expect([statusClass(200), statusClass(429), statusClass(503), statusClass(undefined)]).toEqual(['2xx', '4xx', '5xx', 'network']);
   });

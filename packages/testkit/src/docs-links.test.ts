@@ -37,6 +37,10 @@ describe('githubSlug', () => {
     expect(githubSlug(heading)).toBe(slug);
   });
 
+  it('counts explicit HTML anchors as link targets', () => {
+    expect([...headingAnchors('<a id="dm-limits"></a>\n### Limits\n')]).toEqual(['dm-limits', 'limits']);
+  });
+
   it('numbers repeated headings and ignores fenced code', () => {
     expect([...headingAnchors(architecture.text)]).toEqual([
       'architecture', 'job-id', 'retries-and-backoff', 'sealing-bound-to-destination--event-id', 'maxstalledcount-10', 'job-id-1',

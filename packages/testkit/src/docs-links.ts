@@ -82,11 +82,15 @@ function proseLines(markdown: string): { line: number; text: string }[] {
   return lines;
 }
 
-/** Every anchor a markdown file's headings produce, duplicates numbered as GitHub does (`x`, `x-1`). */
+/**
+ * Every anchor a markdown file's headings produce, duplicates numbered as GitHub does (`x`, `x-1`),
+ * plus explicit HTML anchors (`<a id="dm-limits"></a>`), which GitHub keeps as link targets.
+ */
 export function headingAnchors(markdown: string): Set<string> {
   const anchors = new Set<string>();
   const seen = new Map<string, number>();
   for (const { text } of proseLines(markdown)) {
+    for (const match of text.matchAll(/<a\s+(?:id|name)="([^"]+)"\s*><\/a>/g)) if (match[1] !== undefined) anchors.add(match[1]);
     const heading = /^ {0,3}#{1,6}\s+(.*?)(?:\s+#+)?\s*$/.exec(text)?.[1];
     if (heading === undefined) continue;
     const slug = githubSlug(heading);

@@ -8,11 +8,20 @@ import { Redis } from 'ioredis';
 
 /** Options for a private `redis-server` child process. */
 export interface PrivateRedisOptions {
-  /** Append-only persistence: `'no'` (default), `'everysec'` or `'always'`. */
+  /**
+   * Append-only persistence: `'no'` (no AOF at all), `'everysec'` or `'always'`.
+   * @defaultValue `'no'`
+   */
   appendfsync?: 'no' | 'everysec' | 'always';
-  /** Redis `maxmemory` in bytes; 0 (default) means unlimited. */
+  /**
+   * Redis `maxmemory` in bytes; 0 means unlimited.
+   * @defaultValue 0
+   */
   maxMemoryBytes?: number;
-  /** Redis `maxmemory-policy`; default `noeviction`, as BullMQ requires. */
+  /**
+   * Redis `maxmemory-policy`; BullMQ requires `noeviction`.
+   * @defaultValue `'noeviction'`
+   */
   maxMemoryPolicy?: string;
 }
 

@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createKeyring, generateKeyText, type GooglePreparedEvent, type Keyring, type MetaPreparedEvent, type Provider } from '@capconnect/core';
-import { GoogleClient, HttpClient, MetaClient, TokenProvider, type TokenSource } from '@capconnect/providers';
-import { Producer, createRedisConnection, type RedisConnection } from '@capconnect/queue';
+import {
+  createKeyring, generateKeyText, type DataManagerPreparedEvent, type Keyring, type GooglePreparedEvent, type MetaPreparedEvent, type PreparedEvent, type Provider,
+} from '@capconnect/core';
+import {
+  DataManagerClient, GoogleClient, HttpClient, MetaClient, TokenProvider, createDataManagerTokenSource, type TokenSource,
+} from '@capconnect/providers';
+import { Producer, createRedisConnection, type RedisConnection, type RequestPermits, type RequestRecords } from '@capconnect/queue';
 import { SANDBOX_DEFAULTS, startSandbox, type Sandbox } from '@capconnect/sandbox';
 import { createLogger, createMetrics, memoryDestination, statusClass, type Metrics } from '@capconnect/telemetry';
 import { freshPrefix, testRedisUrl } from '@capconnect/testkit';
@@ -33,6 +37,22 @@ export function googleEvent(eventId: string, overrides: Partial<GooglePreparedEv
   };
 }
 
+export function dataManagerEvent(eventId: string, overrides: Partial<DataManagerPreparedEvent> = {}): DataManagerPreparedEvent {
+  return {
+    provider: 'google',
+    api: 'data-manager',
+    event: { eventName: 'Purchase', eventId, eventTime: nowS() - 3600, value: 49.9, currency: 'EUR', orderId: eventId, actionSource: 'website' },
+    mode: 'click',
+    conversionActionId: SANDBOX_DEFAULTS.dataManager.conversionActionIds[0],
+    eventSource: 'WEB',
+    transactionId: eventId,
+    consent: { adUserData: 'GRANTED' },
+    digests: { emailAddress: [sha('dana@example.com')] },
+    match: { gclid: `Cj0KCQ-canary-${eventId.replace(/[^A-Za-z0-9_-]/g, '')}` },
+    ...overrides,
+  };
+}
+
 export interface Harness {
   sandbox: Sandbox;
   prefix: string;
@@ -44,7 +64,7 @@ export interface Harness {
   logLines: string[];
   workers: Workers;
   connection: RedisConnection;
-  enqueue(events: readonly (MetaPreparedEvent | GooglePreparedEvent)[]): Promise<void>;
+  enqueue(events: readonly PreparedEvent[]): Promise<void>;
   counts(provider: Provider): Promise<Record<string, number>>;
   metric(name: string, labels: Record<string, string>): Promise<number>;
   waitFor(check: () => Promise<boolean> | boolean, timeoutMs?: number): Promise<void>;
@@ -59,6 +79,9 @@ export interface HarnessOptions {
   googleAuth?: 'static' | 'refresh';
   metaBatchMax?: number;
   googleBatchMax?: number;
+  /** `data-manager`: the Google queue is delivered through the Data Manager fake. Default `ads-api`. */
+  googleApi?: 'data-manager' | 'ads-api';
+  dataManager?: { permits?: RequestPermits; records?: Pick<RequestRecords, 'save'>; validateOnly?: boolean; maxRequestBytes?: number };
 }
 
 /** Producer → Redis (fresh prefix) → createWorkers → sandbox, all in this process. */
@@ -83,10 +106,25 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ? { kind: 'refresh', clientId: SANDBOX_DEFAULTS.oauth.clientId, clientSecret: SANDBOX_DEFAULTS.oauth.clientSecret, refreshToken: SANDBOX_DEFAULTS.oauth.refreshToken, tokenUri: sandbox.oauthTokenUrl }
     : { kind: 'static', accessToken: SANDBOX_DEFAULTS.google.staticAccessToken };
   const tokens = new TokenProvider({ source, http, retryMinDelayMs: 10, onRefresh: (outcome) => { metrics.oauthRefresh.inc({ outcome }); } });
+  const dmTokens = createDataManagerTokenSource(options.googleAuth === 'refresh'
+    ? { kind: 'refresh-token', clientId: SANDBOX_DEFAULTS.oauth.clientId, clientSecret: SANDBOX_DEFAULTS.oauth.clientSecret, refreshToken: SANDBOX_DEFAULTS.oauth.refreshToken, tokenUrl: sandbox.oauthTokenUrl }
+    : { kind: 'static', accessToken: SANDBOX_DEFAULTS.dataManager.staticAccessToken }, { onRefresh: (outcome) => { metrics.oauthRefresh.inc({ outcome }); } });
+  const dm = options.dataManager ?? {};
+  const dataManager: WorkerDeps['dataManager'] = options.googleApi !== 'data-manager' ? undefined : {
+    batchMax: options.googleBatchMax ?? 2000,
+    validateOnly: dm.validateOnly ?? false,
+    permits: dm.permits,
+    records: dm.records,
+    client: new DataManagerClient({
+      http, tokens: dmTokens, apiBaseUrl: sandbox.dataManagerBaseUrl, validateOnly: dm.validateOnly ?? false, maxEventsPerRequest: options.googleBatchMax ?? 2000,
+      maxRequestBytes: dm.maxRequestBytes, onRequest, permits: dm.permits, destination: { operatingAccountId: SANDBOX_DEFAULTS.dataManager.operatingAccountId },
+    }),
+  };
   const baseDeps: WorkerDeps = {
     connection, prefix, keyring, metrics, logger,
     retry: { baseDelayMs: 20, maxDelayMs: 200 },
     concurrency: 1000,
+    googleConcurrency: options.googleBatchMax ?? 2000,
     batchLingerMs: 50,
     lockDurationMs: 5000,
     stalledIntervalMs: 2000,
@@ -103,6 +141,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         developerToken: SANDBOX_DEFAULTS.google.developerToken, validateOnly: false, onRequest,
       }),
     },
+    ...(dataManager !== undefined && { dataManager }),
     ...options.deps,
   };
   const started: Workers[] = [];
@@ -114,7 +153,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const workers = startWorkers();
 
   const harness: Harness = {
-    sandbox, prefix, producer, keyring, metrics, registry, logLines: destination.lines, workers, connection, startWorkers,
+    sandbox, keyring, prefix, producer, metrics, registry, logLines: destination.lines, workers, connection, startWorkers,
     async enqueue(events) {
       await producer.enqueue(events.map((prepared) => ({ eventId: prepared.event.eventId, prepared: [prepared] })));
     },

@@ -98,6 +98,7 @@ describe('hashGoogleIdentifiers', () => {
         hashed: { hashedFirstName: h('john'), hashedLastName: h('doe'), hashedStreetAddress: h('1-1 chiyoda') },
         plain: { city: 'Tokyo', state: 'Tokyo', postalCode: '100-0001', countryCode: 'JP' },
       },
+      dataManagerNames: { givenName: h('john'), familyName: h('doe') },
       warnings: [],
     });
   });

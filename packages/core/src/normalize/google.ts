@@ -3,7 +3,7 @@ import type { Digest, GoogleDigests, GoogleMatchFields, Warning } from '../types
 import { customerCountry, type NormalizeContext } from './context.js';
 import { normalizeGoogleCountry } from './country.js';
 import { normalizeGoogleEmail } from './email.js';
-import { normalizeGoogleAddressText, normalizeGooglePlain } from './names.js';
+import { normalizeDataManagerFamilyName, normalizeDataManagerGivenName, normalizeGoogleAddressText, normalizeGooglePlain } from './names.js';
 import { normalizeGooglePhone } from './phone.js';
 import { digestValues, normalizeValues } from './values.js';
 
@@ -13,6 +13,11 @@ export interface GoogleIdentifiers {
   hashedPhoneNumber: Digest[];
   /** `addressInfo`, present only when complete (see `hashGoogleIdentifiers`). */
   address?: GoogleAddress;
+  /**
+   * The same address's names by the Data Manager rules (no courtesy titles, no suffixes;
+   * docs/platforms.md#dm-formatting); present exactly when `address` is.
+   */
+  dataManagerNames?: { givenName: Digest; familyName: Digest };
   warnings: Warning[];
 }
 
@@ -70,6 +75,9 @@ export function hashGoogleIdentifiers(customer: Customer, context: NormalizeCont
     if (plainCity !== undefined) address.plain.city = plainCity;
     if (plainState !== undefined) address.plain.state = plainState;
     identifiers.address = address;
+    const givenName = digestValues('customer.firstName', customer.firstName, normalizeDataManagerGivenName).digests[0];
+    const familyName = digestValues('customer.lastName', customer.lastName, normalizeDataManagerFamilyName).digests[0];
+    if (givenName !== undefined && familyName !== undefined) identifiers.dataManagerNames = { givenName, familyName };
   }
   return identifiers;
 }

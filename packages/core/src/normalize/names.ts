@@ -33,3 +33,26 @@ export function normalizeGoogleAddressText(value: string): Normalized {
 export function normalizeGooglePlain(value: string): Normalized {
   return accept(value);
 }
+
+/** A leading courtesy title: `mr`, `mrs`, `ms`, `miss`, `dr`, with a dot or a space after it. */
+const GIVEN_NAME_PREFIX = /^(?:mr|mrs|ms|miss|dr)(?:\.\s*|\s+)/u;
+/** A trailing generational or academic suffix, after a space or a comma. */
+const FAMILY_NAME_SUFFIX = /[\s,]+(?:jr|sr|ii|iii|iv|md|phd|dds|esq)\.?$/u;
+
+/**
+ * Data Manager `givenName`: the Google rule above, without a courtesy title (`Mrs. Jane` → `jane`),
+ * as Google's formatting guide asks (docs/platforms.md#dm-formatting). A value that is only a title
+ * is kept as it is rather than dropped.
+ */
+export function normalizeDataManagerGivenName(value: string): Normalized {
+  const text = lowercaseCollapsedSpaces(value);
+  const stripped = text.replace(GIVEN_NAME_PREFIX, '').trim();
+  return accept(stripped === '' ? text : stripped);
+}
+
+/** Data Manager `familyName`: the Google rule without a suffix (`Smith, Jr.` → `smith`); docs/platforms.md#dm-formatting. */
+export function normalizeDataManagerFamilyName(value: string): Normalized {
+  const text = lowercaseCollapsedSpaces(value);
+  const stripped = text.replace(FAMILY_NAME_SUFFIX, '').trim();
+  return accept(stripped === '' ? text : stripped);
+}

@@ -7,6 +7,8 @@ import type {
   GoogleConsentStatus,
   GoogleDigests,
   GoogleMatchFields,
+  AdsApiMode,
+  GoogleApi,
   GoogleMode,
   GooglePreparedEvent,
   SkipReason,
@@ -26,6 +28,13 @@ export const GOOGLE_MAX_USER_IDENTIFIERS = 5;
 export interface GoogleRouting {
   actions: ReadonlyMap<string, GoogleConversionAction>;
   fallbackAction?: GoogleConversionAction | undefined;
+  /** `GOOGLE_API`. Default `ads-api` (the caller passes the configured value). */
+  api?: GoogleApi | undefined;
+}
+
+/** The conversion action for an event name: its own, else the fallback. */
+export function conversionActionFor(eventName: string, routing: GoogleRouting): GoogleConversionAction | undefined {
+  return routing.actions.get(eventName) ?? routing.fallbackAction;
 }
 
 export type GooglePreparation =
@@ -67,7 +76,7 @@ function consentStatus(item: IngestItem): GoogleConsentStatus | undefined {
   }
 }
 
-function clickIds(item: IngestItem, mode: GoogleMode): Pick<GoogleMatchFields, 'gclid' | 'gbraid' | 'wbraid'> {
+function clickIds(item: IngestItem, mode: AdsApiMode): Pick<GoogleMatchFields, 'gclid' | 'gbraid' | 'wbraid'> {
   const ids: Pick<GoogleMatchFields, 'gclid' | 'gbraid' | 'wbraid'> = {};
   const { gclid, gbraid, wbraid } = item.event;
   if (gclid !== undefined && gclid.trim() !== '') ids.gclid = gclid;
@@ -91,10 +100,13 @@ export function prepareGoogleEvent(
   identifiers: GoogleIdentifiers,
   routing: GoogleRouting,
 ): GooglePreparation {
-  const action = routing.actions.get(event.eventName) ?? routing.fallbackAction;
-  if (action === undefined) {
+  const configured = conversionActionFor(event.eventName, routing);
+  if (configured === undefined) {
     return { ok: false, reason: 'no_conversion_action' };
   }
+  // `leads` and `web` exist only on the Data Manager path (configuration refuses them here).
+  if (configured.mode !== 'click' && configured.mode !== 'enhancement') return { ok: false, reason: 'mode_not_supported' };
+  const action = { id: configured.id, mode: configured.mode };
   const consent = consentStatus(item);
   const sendsUserData = consent !== 'DENIED';
   const emails = sendsUserData ? identifiers.hashedEmail : [];

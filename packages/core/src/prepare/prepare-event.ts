@@ -4,24 +4,36 @@ import { deriveEventId, postedEventId } from '../event-id.js';
 import { hashGoogleIdentifiers } from '../normalize/google.js';
 import { emailCharacterWarnings } from '../normalize/email-characters.js';
 import { hashMetaUserData } from '../normalize/meta.js';
-import { prepareGoogleEvent, type GoogleConversionAction } from './google.js';
+import { prepareDataManagerEvent } from './data-manager.js';
+import { conversionActionFor, prepareGoogleEvent, type GoogleConversionAction } from './google.js';
 import { prepareMetaEvent } from './meta.js';
-import type { ContentItem, EventMetadata, MetaMatchFields, PreparedEvent, Provider, Skip, Warning } from '../types.js';
+import type { ContentItem, EventMetadata, GoogleApi, MetaMatchFields, PreparedEvent, Provider, Skip, Warning } from '../types.js';
 
 export interface PrepareOptions {
   /** The ingest clock, epoch milliseconds: event age and plausible birth years are measured against it. */
   nowMs: number;
   /** `DEFAULT_COUNTRY_CODE`: calling-code digits for phone numbers without one (e.g. `81`). */
   defaultCallingCode: string;
-  /** `DEFAULT_CURRENCY`: used when the event has a value but no currency. Default: none. */
+  /**
+   * `DEFAULT_CURRENCY`: ISO 4217 code used when the event has a value but no currency.
+   * @defaultValue none: such an event is sent without a currency
+   */
   defaultCurrency?: string | undefined;
   meta: { enabled: boolean };
   google: {
     enabled: boolean;
     /** Event name → conversion action (`GOOGLE_CONVERSION_ACTIONS`). */
     actions: ReadonlyMap<string, GoogleConversionAction>;
-    /** For event names not in `actions` (`GOOGLE_CONVERSION_ACTION_ID`). */
+    /**
+     * For event names not in `actions` (`GOOGLE_CONVERSION_ACTION_ID`).
+     * @defaultValue none: such events skip Google
+     */
     fallbackAction?: GoogleConversionAction | undefined;
+    /**
+     * `GOOGLE_API`: which API the Google job is prepared for.
+     * @defaultValue `'ads-api'`
+     */
+    api?: GoogleApi | undefined;
   };
 }
 
@@ -144,7 +156,12 @@ export function prepareEvent(item: IngestItem, options: PrepareOptions): Prepare
   } else if (!options.google.enabled) {
     skip('google', 'provider_disabled');
   } else {
-    const outcome = prepareGoogleEvent(item, event, google, options.google);
+    const action = conversionActionFor(event.eventName, options.google);
+    const outcome = options.google.api === 'data-manager'
+      ? action === undefined
+        ? ({ ok: false, reason: 'no_conversion_action' } as const)
+        : prepareDataManagerEvent(item, event, google, action, metaMatch.clientIpAddress)
+      : prepareGoogleEvent(item, event, google, options.google);
     if (outcome.ok) {
       prepared.push(outcome.prepared);
       warnings.push(...outcome.warnings);

@@ -30,11 +30,20 @@ export type DataManagerCredentials =
   | { kind: 'adc'; tokenUrl?: string | undefined };
 
 export interface DataManagerTokenSourceOptions {
-  /** Renew this long before expiry, in ms. Default 60000. */
+  /**
+   * Renew this long before expiry, in ms.
+   * @defaultValue 60000
+   */
   renewBeforeMs?: number;
-  /** Called once per token fetch (metric `capconnect_oauth_refresh_total`). */
+  /**
+   * Called once per token fetch (metric `capconnect_oauth_refresh_total`).
+   * @defaultValue none
+   */
   onRefresh?: (outcome: OAuthRefreshOutcome) => void;
-  /** Clock, for tests. Default Date.now. */
+  /**
+   * Clock in epoch ms, for tests.
+   * @defaultValue `Date.now`
+   */
   nowMs?: () => number;
 }
 

@@ -18,7 +18,14 @@ describe('classifyDataManagerResponse', () => {
       { reason: 'WARNING_REASON_CUSTOM_VARIABLE_NOT_ENABLED', field: 'events[1].custom_variables' },
       { reason: 'WARNING_REASON_INVALID_NUMBER_FORMAT' },
     ] }), counts);
-    expect(outcome).toEqual({ kind: 'ok', requestId: 'r-1', warnings: { WARNING_REASON_CUSTOM_VARIABLE_NOT_ENABLED: 2, WARNING_REASON_INVALID_NUMBER_FORMAT: 1 } });
+    const all = ['WARNING_REASON_INVALID_NUMBER_FORMAT'];
+    expect(outcome).toEqual({
+      kind: 'ok', requestId: 'r-1', warnings: { WARNING_REASON_CUSTOM_VARIABLE_NOT_ENABLED: 2, WARNING_REASON_INVALID_NUMBER_FORMAT: 1 },
+      // Per event: the warnings naming it, and the one naming no event on every event.
+      eventWarnings: new Map([
+        [0, ['WARNING_REASON_CUSTOM_VARIABLE_NOT_ENABLED', ...all]], [1, ['WARNING_REASON_CUSTOM_VARIABLE_NOT_ENABLED', ...all]], [2, all], [3, all], [4, all],
+      ]),
+    });
   });
 
   it('treats a 200 without requestId as a transient invalid response', () => {

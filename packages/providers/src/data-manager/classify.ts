@@ -38,7 +38,8 @@ export interface DmErrorFacts {
 }
 
 export type DataManagerResponseClass =
-  | { kind: 'ok'; requestId: string; warnings: Record<string, number> }
+  /** `eventWarnings`: warning reasons per event index; a warning naming no event holds for every event. */
+  | { kind: 'ok'; requestId: string; warnings: Record<string, number>; eventWarnings: Map<number, string[]> }
   /** The whole request failed; every event gets `error`. */
   | { kind: 'failed'; error: ProviderError; refreshable: boolean }
   /** Google named events (by index in the request) or destinations (by index) as faulty. */
@@ -185,9 +186,31 @@ export function classifyDataManagerResponse(response: HttpResponse, counts: { ev
     if (typeof requestId !== 'string' || requestId === '') {
       return { kind: 'failed', refreshable: false, error: new TransientError({ code: 'invalid_response', httpStatus: response.status }) };
     }
-    return { kind: 'ok', requestId, warnings: countWarnings(body?.['fieldWarnings']) };
+    return { kind: 'ok', requestId, warnings: countWarnings(body?.['fieldWarnings']), eventWarnings: warningsByEvent(body?.['fieldWarnings'], counts.events) };
   }
   return classifyDmError(dmErrorFacts(response), counts);
+}
+
+/**
+ * `fieldWarnings[]` → the reasons per event index (`field` = `events[3].cart_data…`); a warning whose
+ * field names no event is put on every event of the request. Reasons only, no descriptions.
+ */
+export function warningsByEvent(warnings: unknown, events: number): Map<number, string[]> {
+  const byEvent = new Map<number, string[]>();
+  if (!Array.isArray(warnings)) return byEvent;
+  const add = (index: number, reason: string) => {
+    const list = byEvent.get(index) ?? [];
+    if (!list.includes(reason)) list.push(reason);
+    byEvent.set(index, list);
+  };
+  for (const warning of warnings) {
+    const reason = isObject(warning) && typeof warning['reason'] === 'string' ? warning['reason'] : 'WARNING_REASON_UNSPECIFIED';
+    const field = isObject(warning) && typeof warning['field'] === 'string' ? warning['field'] : '';
+    const index = indexUnder('events', field);
+    if (index !== undefined && index < events) add(index, reason);
+    else for (let all = 0; all < events; all++) add(all, reason);
+  }
+  return byEvent;
 }
 
 /** `fieldWarnings[]` → count per reason (reasons are a bounded enum; descriptions are dropped). */

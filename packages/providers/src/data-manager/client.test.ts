@@ -114,6 +114,38 @@ describe('DataManagerClient against the sandbox fake', () => {
     expect(unknown).toMatchObject({ name: 'PermanentError', reason: 'INVALID_REQUEST_ID' });
   });
 
+  it('spends one permit per HTTP request (bisection halves and re-sends included) and uses permits the caller holds first', async () => {
+    let spent = 0;
+    const permits = { acquire: () => { spent += 1; return Promise.resolve(); } };
+    sandbox.control.addFault({ provider: 'datamanager', kind: 'refuse-event', eventIndex: 1 });
+    const { results } = await client(staticTokens(), { permits }).ingest(events(4), { permitsHeld: 1 });
+    expect(kinds(results)).toEqual(['sent', 'PermanentError', 'sent', 'sent']);
+    // Two requests (the refused one, then the re-send of three): one permit held, one acquired.
+    expect(sandbox.control.dataManagerStats().requests).toBe(2);
+    expect(spent).toBe(1);
+    sandbox.control.reset();
+    spent = 0;
+    sandbox.control.addFault({ provider: 'datamanager', kind: 'payload-too-large' });
+    await client(staticTokens(), { permits }).ingest(events(4));
+    expect(spent).toBe(sandbox.control.dataManagerStats().requests);
+    expect(spent).toBe(3);
+  });
+
+  it('puts field warnings on the events they name, and records which events each accepted request carried', async () => {
+    const batch = events(3);
+    batch[1] = { ...batch[1]!, event: { ...batch[1]!.event, customVariables: [{ variable: 'x', value: 'y' }] } as BuiltDataManagerEvent['event'] };
+    const { results, accepted } = await client().ingest(batch);
+    expect(results.map((r) => (r.kind === 'sent' ? r.warnings : undefined))).toEqual([undefined, ['WARNING_REASON_CUSTOM_VARIABLE_NOT_ENABLED'], undefined]);
+    expect(accepted).toEqual([expect.objectContaining({ indices: [0, 1, 2], warnings: { WARNING_REASON_CUSTOM_VARIABLE_NOT_ENABLED: 1 } })]);
+  });
+
+  it('turns an unreadable shared quota into a transient error, not a lost event', async () => {
+    const permits = { acquire: () => Promise.reject(new Error('redis down')) };
+    const { results } = await client(staticTokens(), { permits }).ingest(events(1));
+    expect(results[0]?.kind === 'error' && results[0].error).toMatchObject({ name: 'TransientError', code: 'quota_unavailable' });
+    expect(sandbox.control.dataManagerStats().requests).toBe(0);
+  });
+
   it('takes one write permit per ingest request, re-sends included, and one read permit per status call', async () => {
     const taken = { write: 0, read: 0 };
     const permits = { write: { acquire: () => { taken.write += 1; return Promise.resolve(); } }, read: { acquire: () => { taken.read += 1; return Promise.resolve(); } } };

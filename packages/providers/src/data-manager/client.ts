@@ -11,24 +11,50 @@ import type { BuiltDataManagerEvent, DataManagerDestinationConfig } from './type
 export interface DataManagerClientOptions {
   http: HttpClient;
   tokens: DataManagerTokenSource;
-  /** `DATA_MANAGER_API_BASE_URL`, no trailing slash. Default `https://datamanager.googleapis.com`. */
+  /**
+   * `DATA_MANAGER_API_BASE_URL`, a URL; trailing slashes are dropped.
+   * @defaultValue `'https://datamanager.googleapis.com'`
+   */
   apiBaseUrl?: string | undefined;
   destination: DataManagerDestinationConfig;
   /** `GOOGLE_VALIDATE_ONLY`: Google checks the request and records nothing. */
   validateOnly: boolean;
-  /** `GOOGLE_BATCH_MAX` (≤ 2,000). */
+  /**
+   * Events per `events:ingest` request at most (`GOOGLE_BATCH_MAX`); clamped to 1–2,000.
+   * @defaultValue 2000
+   */
   maxEventsPerRequest?: number | undefined;
-  /** `GOOGLE_DM_MAX_REQUEST_BYTES`. Default 8 MiB (split.ts). */
+  /**
+   * Request body budget in bytes (`GOOGLE_DM_MAX_REQUEST_BYTES`); larger batches are split.
+   * @defaultValue 8388608 (8 MiB, `DM_DEFAULT_MAX_REQUEST_BYTES`)
+   */
   maxRequestBytes?: number | undefined;
+  /**
+   * Called once per HTTP request with its record (duration in ms, batch size in events).
+   * @defaultValue none
+   */
   onRequest?: RequestObserver;
   /**
    * The shared request quota (`GOOGLE_REQUESTS_PER_MINUTE` / `_PER_DAY`): one permit per
-   * `events:ingest` HTTP request — retries, token renewals and bisection halves included — taken
-   * right before it is sent (docs/architecture.md#request-quota).
+   * `events:ingest` HTTP request — first sends, re-sends after a culprit was removed, bisection
+   * halves, splits and the retry after a token refresh — taken right before it is sent, unless the
+   * caller already holds one (`permitsHeld`) (docs/architecture.md#request-quota).
+   * @defaultValue none: no quota
    */
   permits?: RequestPermitSource | undefined;
-  /** The same for `requestStatus:retrieve`, which Google counts against its separate read quota (docs/platforms.md#dm-limits). */
+  /**
+   * The same for `requestStatus:retrieve`, which Google counts against its separate read quota (docs/platforms.md#dm-limits).
+   * @defaultValue none: no quota
+   */
   readPermits?: RequestPermitSource | undefined;
+}
+
+export interface DataManagerIngestOptions {
+  /**
+   * Permits the caller already acquired for this call, a count (the batcher waits for one before it closes a batch).
+   * @defaultValue 0
+   */
+  permitsHeld?: number;
 }
 
 /** Structurally `RequestPermits` of @capconnect/queue, which this package does not depend on. */
@@ -36,7 +62,10 @@ export interface RequestPermitSource {
   acquire(signal?: AbortSignal): Promise<void>;
 }
 
-/** A permit that could not be had (Redis down, shutdown) is a transient failure of the request. */
+/**
+ * A permit that could not be had (Redis down, shutdown: `QuotaUnavailableError` of the quota) is a
+ * transient failure of the request: retried later rather than sent over the quota.
+ */
 async function takePermit(permits: RequestPermitSource | undefined): Promise<void> {
   if (permits === undefined) return;
   try {
@@ -50,6 +79,8 @@ async function takePermit(permits: RequestPermitSource | undefined): Promise<voi
 export interface DataManagerAcceptedRequest {
   requestId: string;
   eventCount: number;
+  /** Positions in the `ingest()` input of the events this request carried. */
+  indices: number[];
   warnings: Record<string, number>;
 }
 
@@ -74,33 +105,41 @@ export class DataManagerClient {
     this.baseUrl = (options.apiBaseUrl ?? DATA_MANAGER_DEFAULT_BASE_URL).replace(/\/+$/, '');
   }
 
-  async ingest(events: readonly BuiltDataManagerEvent[]): Promise<DataManagerIngestOutcome> {
+  async ingest(events: readonly BuiltDataManagerEvent[], options: DataManagerIngestOptions = {}): Promise<DataManagerIngestOutcome> {
+    const permits = { held: options.permitsHeld ?? 0 };
     const results = new Array<EventResult | undefined>(events.length);
     const accepted: DataManagerAcceptedRequest[] = [];
     const plan = planIngestRequests(events, { maxEvents: this.options.maxEventsPerRequest, maxBytes: this.options.maxRequestBytes });
     for (const index of plan.oversized) results[index] = { kind: 'error', error: new PermanentError({ reason: 'dm_event_too_large' }) };
-    for (const indices of plan.requests) await this.deliver(events, indices, results, accepted);
+    for (const indices of plan.requests) await this.deliver(events, indices, results, accepted, permits);
     return {
       results: results.map((result) => result ?? { kind: 'error', error: new TransientError({ code: 'invalid_response' }) }),
       accepted,
     };
   }
 
-  private async deliver(events: readonly BuiltDataManagerEvent[], indices: number[], results: (EventResult | undefined)[], accepted: DataManagerAcceptedRequest[]): Promise<void> {
+  private async deliver(
+    events: readonly BuiltDataManagerEvent[], indices: number[], results: (EventResult | undefined)[], accepted: DataManagerAcceptedRequest[],
+    permits: { held: number },
+  ): Promise<void> {
     if (indices.length === 0) return;
     const batch = indices.map((index) => events[index] as BuiltDataManagerEvent);
-    const { outcome, httpStatus, actions } = await this.send(batch);
+    const { outcome, httpStatus, actions } = await this.send(batch, permits);
     const fail = (at: readonly number[], error: ProviderError) => { for (const index of at) results[index] = { kind: 'error', error }; };
     const halve = async () => {
       const middle = Math.ceil(indices.length / 2);
-      await this.deliver(events, indices.slice(0, middle), results, accepted);
-      await this.deliver(events, indices.slice(middle), results, accepted);
+      await this.deliver(events, indices.slice(0, middle), results, accepted, permits);
+      await this.deliver(events, indices.slice(middle), results, accepted, permits);
     };
     switch (outcome.kind) {
       case 'ok':
-        accepted.push({ requestId: outcome.requestId, eventCount: indices.length, warnings: outcome.warnings });
-        for (const index of indices) {
-          results[index] = { kind: 'sent', httpStatus, batchSize: indices.length, reference: outcome.requestId, ...(this.options.validateOnly && { validateOnly: true }) };
+        accepted.push({ requestId: outcome.requestId, eventCount: indices.length, indices: [...indices], warnings: outcome.warnings });
+        for (const [position, index] of indices.entries()) {
+          const warnings = outcome.eventWarnings.get(position);
+          results[index] = {
+            kind: 'sent', httpStatus, batchSize: indices.length, reference: outcome.requestId,
+            ...(this.options.validateOnly && { validateOnly: true }), ...(warnings !== undefined && { warnings }),
+          };
         }
         return;
       case 'failed':
@@ -127,14 +166,14 @@ export class DataManagerClient {
             if (built.conversionActionId === action && !culprits.has(index)) { fail([index], error); culprits.add(index); }
           }
         }
-        await this.deliver(events, indices.filter((index) => !culprits.has(index)), results, accepted);
+        await this.deliver(events, indices.filter((index) => !culprits.has(index)), results, accepted, permits);
         return;
       }
     }
   }
 
   /** One request, with one token renewal on 401. */
-  private async send(batch: BuiltDataManagerEvent[]): Promise<{ outcome: DataManagerResponseClass; httpStatus: number; actions: string[] }> {
+  private async send(batch: BuiltDataManagerEvent[], permits: { held: number }): Promise<{ outcome: DataManagerResponseClass; httpStatus: number; actions: string[] }> {
     const body = buildIngestEventsRequest(batch, this.options.destination, this.options.validateOnly);
     const actions = body.destinations.map((destination) => destination.productDestinationId);
     const counts = { events: batch.length, destinations: actions.length };
@@ -145,7 +184,7 @@ export class DataManagerClient {
     } catch (error) {
       return failed(asProviderError(error));
     }
-    let response = await this.post(body, token, batch.length);
+    let response = await this.post(body, token, batch.length, permits);
     if (response instanceof Error) return failed(response);
     let outcome = classifyDataManagerResponse(response, counts);
     if (outcome.kind === 'failed' && outcome.refreshable) {
@@ -159,7 +198,7 @@ export class DataManagerClient {
       }
       // The same token again (a static one): retrying cannot help, the credentials are wrong.
       if (renewed === token) return { outcome, httpStatus: response.status, actions };
-      response = await this.post(body, renewed, batch.length);
+      response = await this.post(body, renewed, batch.length, permits);
       if (response instanceof Error) return failed(response);
       outcome = classifyDataManagerResponse(response, counts);
     }
@@ -191,11 +230,14 @@ export class DataManagerClient {
     throw outcome.kind === 'ok' ? new TransientError({ code: 'invalid_response' }) : outcome.error;
   }
 
-  private async post(body: unknown, token: string, events: number): Promise<HttpResponse | TransientError> {
-    try {
-      await takePermit(this.options.permits);
-    } catch (error) {
-      return error as TransientError;
+  private async post(body: unknown, token: string, events: number, permits: { held: number }): Promise<HttpResponse | TransientError> {
+    if (permits.held > 0) permits.held -= 1;
+    else {
+      try {
+        await takePermit(this.options.permits);
+      } catch (error) {
+        return error as TransientError;
+      }
     }
     const started = performance.now();
     try {

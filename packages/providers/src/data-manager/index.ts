@@ -6,12 +6,14 @@ export {
 export { DM_DEFAULT_MAX_REQUEST_BYTES, eventBytes, planIngestRequests, type RequestPlan, type SplitLimits } from './split.js';
 export {
   CONFIGURATION_FIXES, DM_QUOTA_DEFAULT_WAIT_MS, DM_SCOPE, classifyDataManagerResponse, classifyDmError, countWarnings, dmConfigurationError,
-  dmErrorFacts, indexUnder, type DataManagerResponseClass, type DmErrorFacts,
+  dmErrorFacts, indexUnder, warningsByEvent, type DataManagerResponseClass, type DmErrorFacts,
 } from './classify.js';
 export {
   createDataManagerTokenSource, tokenError, type DataManagerCredentials, type DataManagerTokenSource, type DataManagerTokenSourceOptions,
 } from './auth.js';
 export {
-  DATA_MANAGER_DEFAULT_BASE_URL, DataManagerClient, type DataManagerAcceptedRequest, type RequestPermitSource, type DataManagerClientOptions, type DataManagerIngestOutcome,
+  DATA_MANAGER_DEFAULT_BASE_URL, DataManagerClient, type DataManagerAcceptedRequest, type DataManagerClientOptions, type DataManagerIngestOptions,
+  type DataManagerIngestOutcome, type RequestPermitSource,
 } from './client.js';
 export { int64, parseRequestStatus, type DmDestinationStatus, type DmRequestStatus, type DmRequestStatusResult } from './status.js';
+export { dataManagerInput } from './input.js';

@@ -39,6 +39,17 @@ describe('Google error classification', () => {
     }
   });
 
+  it.each([
+    ['notAllowlistedError', 'CUSTOMER_NOT_ALLOWLISTED_FOR_THIS_FEATURE'],
+    ['conversionUploadError', 'CUSTOMER_NOT_ALLOWLISTED_FOR_THIS_FEATURE'],
+    ['notAllowlistedError', 'NOT_ALLOWLISTED'],
+  ])('%s.%s is a configuration error that says to switch to the Data Manager API', (family, code) => {
+    const error = classifyGoogleCode({ family, code, retryDelayMs: undefined }, 403);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error).toMatchObject({ code });
+    expect(error.message).toContain('GOOGLE_API=data-manager');
+  });
+
   it('waits 6 hours for TOO_RECENT_* clicks and 24 hours for a too recent adjustment', () => {
     expect(classifyGoogleCode({ family: 'conversionUploadError', code: 'TOO_RECENT_EVENT', retryDelayMs: undefined }, 200)).toMatchObject({ retryAfterMs: 6 * 3_600_000 });
     expect(classifyGoogleCode({ family: 'x', code: 'TOO_RECENT_CONVERSION', retryDelayMs: undefined }, 200)).toMatchObject({ retryAfterMs: 24 * 3_600_000 });

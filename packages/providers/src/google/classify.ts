@@ -10,6 +10,7 @@ import type { HttpResponse } from '../http.js';
  * | `RESOURCE_TEMPORARILY_EXHAUSTED`, `RESOURCE_EXHAUSTED`, HTTP 429 | transient, rate-limited; `retryDelay` honoured | quotas page, QuotaError proto |
  * | `OAUTH_TOKEN_EXPIRED`, `OAUTH_TOKEN_INVALID`, HTTP 401 | refresh the token once, then configuration | REST auth page |
  * | `OAUTH_TOKEN_REVOKED`, `DEVELOPER_TOKEN_*`, `authorizationError.*`, `headerError.*`, HTTP 403 | configuration | docs/platforms.md#google-errors |
+ * | `CUSTOMER_NOT_ALLOWLISTED_FOR_THIS_FEATURE`, `NOT_ALLOWLISTED` | configuration; the message says to switch to `GOOGLE_API=data-manager` | docs/platforms.md#google-ads-status-in-2026 |
  * | `CUSTOMER_NOT_ACCEPTED_CUSTOMER_DATA_TERMS`, `CUSTOMER_NOT_ENABLED_ENHANCED_CONVERSIONS_FOR_LEADS`, `CUSTOMER_DATA_POLICY_PROHIBITS_ENHANCED_CONVERSIONS(_ENHANCEMENT)` | configuration | docs/decisions.md#google-classification |
  * | `TOO_RECENT_CONVERSION_ACTION`, `TOO_RECENT_EVENT`, `TOO_RECENT_CALL`, `TOO_RECENT_CLICK` | scheduled: wait 6 h | enum comments "Try importing again in 6 hours" |
  * | `TOO_RECENT_CONVERSION` (adjustments) | scheduled: wait 24 h | enum comment "at least 24 hours" |
@@ -47,7 +48,13 @@ const CONFIGURATION = new Set([
   'CUSTOMER_DATA_POLICY_PROHIBITS_ENHANCED_CONVERSIONS', 'CUSTOMER_DATA_POLICY_PROHIBITS_ENHANCED_CONVERSIONS_FOR_ENHANCEMENT',
 ]);
 /** Error families that are about the caller, never about a row. */
-const CONFIGURATION_FAMILIES = new Set(['authenticationError', 'authorizationError', 'headerError']);
+const CONFIGURATION_FAMILIES = new Set(['authenticationError', 'authorizationError', 'headerError', 'notAllowlistedError']);
+/**
+ * What the Google Ads API answers accounts it no longer takes conversion imports from (new adopters
+ * since 2026-06-15): the only fix is the Data Manager path. docs/platforms.md#google-ads-status-in-2026
+ */
+export const NOT_ALLOWLISTED_CODES: ReadonlySet<string> = new Set(['CUSTOMER_NOT_ALLOWLISTED_FOR_THIS_FEATURE', 'NOT_ALLOWLISTED']);
+export const SWITCH_TO_DATA_MANAGER = 'the Google Ads API no longer takes conversion imports from this account; set GOOGLE_API=data-manager (README: "Moving from the Google Ads API")';
 /** `RESOURCE_EXHAUSTED` (the daily operations quota) without a retryDelay: wait a while, not seconds. */
 const QUOTA_DEFAULT_WAIT_MS = 15 * 60_000;
 
@@ -124,6 +131,11 @@ export function classifyGoogleCode(facts: Pick<AdsErrorFacts, 'family' | 'code' 
     return new TransientError({ code, httpStatus, reference, retryAfterMs, rateLimited: true });
   }
   if (TRANSIENT.has(code)) return new TransientError({ code, httpStatus, reference, retryAfterMs: facts.retryDelayMs });
+  if (NOT_ALLOWLISTED_CODES.has(code)) {
+    const error = new ConfigurationError({ code, httpStatus, reference });
+    error.message = `${error.message}: ${SWITCH_TO_DATA_MANAGER}`;
+    return error;
+  }
   if (CONFIGURATION.has(code) || CONFIGURATION_FAMILIES.has(family)) return new ConfigurationError({ code, httpStatus, reference });
   return new PermanentError({ reason: code, httpStatus, reference });
 }

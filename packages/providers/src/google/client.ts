@@ -1,4 +1,4 @@
-import type { GoogleMode } from '@capconnect/core';
+import type { AdsApiMode } from '@capconnect/core';
 import { ConfigurationError, PermanentError, TransientError, errorCode, type EventResult, type ProviderError } from '../errors.js';
 import type { HttpClient, HttpResponse } from '../http.js';
 import type { RequestObserver } from '../observer.js';
@@ -14,7 +14,11 @@ export interface GoogleClientOptions {
   apiBaseUrl: string;
   apiVersion: string;
   customerId: string;
-  developerToken: string;
+  /**
+   * `GOOGLE_DEVELOPER_TOKEN`, sent as `developer-token` only when set: Google retired developer tokens
+   * on 2026-09-09 (access belongs to the Cloud project), docs/platforms.md#google-ads-status-in-2026.
+   */
+  developerToken?: string | undefined;
   loginCustomerId?: string | undefined;
   validateOnly: boolean;
   /** `GOOGLE_ADS_MAX_REQUEST_BYTES`: byte budget of one request body. Default 8 MiB. */
@@ -25,7 +29,7 @@ export interface GoogleClientOptions {
 /** A request the front end refused as too large: split it, never a verdict on its rows. */
 const TOO_LARGE = Symbol('too large');
 
-const METHOD: Record<GoogleMode, { path: string; field: string }> = {
+const METHOD: Record<AdsApiMode, { path: string; field: string }> = {
   click: { path: 'uploadClickConversions', field: 'conversions' },
   enhancement: { path: 'uploadConversionAdjustments', field: 'conversionAdjustments' },
 };
@@ -41,7 +45,7 @@ const METHOD: Record<GoogleMode, { path: string; field: string }> = {
 export class GoogleClient {
   constructor(private readonly options: GoogleClientOptions) {}
 
-  async send(mode: GoogleMode, rows: readonly GoogleRow[]): Promise<EventResult[]> {
+  async send(mode: AdsApiMode, rows: readonly GoogleRow[]): Promise<EventResult[]> {
     const results = new Array<EventResult | undefined>(rows.length);
     const envelope = jsonBytes({ [METHOD[mode].field]: [], partialFailure: true, validateOnly: true });
     const plan = planByBytes(rows.map(jsonBytes), this.options.maxRequestBytes ?? GOOGLE_ADS_DEFAULT_MAX_REQUEST_BYTES, envelope);
@@ -50,7 +54,7 @@ export class GoogleClient {
     return results.map((result) => result ?? { kind: 'error', error: new TransientError({ code: 'invalid_response' }) });
   }
 
-  private async sendPart(mode: GoogleMode, rows: readonly GoogleRow[], indices: number[], results: (EventResult | undefined)[]): Promise<void> {
+  private async sendPart(mode: AdsApiMode, rows: readonly GoogleRow[], indices: number[], results: (EventResult | undefined)[]): Promise<void> {
     const outcome = await this.request(mode, indices.map((index) => rows[index] as GoogleRow));
     if (outcome === TOO_LARGE) {
       if (indices.length === 1) {
@@ -65,7 +69,7 @@ export class GoogleClient {
     for (const [position, index] of indices.entries()) results[index] = outcome[position];
   }
 
-  private async request(mode: GoogleMode, rows: readonly GoogleRow[]): Promise<EventResult[] | typeof TOO_LARGE> {
+  private async request(mode: AdsApiMode, rows: readonly GoogleRow[]): Promise<EventResult[] | typeof TOO_LARGE> {
     const { field, path } = METHOD[mode];
     const { options } = this;
     const url = `${options.apiBaseUrl}/${options.apiVersion}/customers/${options.customerId}:${path}`;
@@ -122,7 +126,7 @@ export class GoogleClient {
     try {
       return await options.http.post(url, body, {
         authorization: `Bearer ${token}`,
-        'developer-token': options.developerToken,
+        ...(options.developerToken !== undefined && options.developerToken !== '' && { 'developer-token': options.developerToken }),
         ...(options.loginCustomerId !== undefined && { 'login-customer-id': options.loginCustomerId }),
       });
     } catch (error) {

@@ -20,15 +20,30 @@ export type TokenSource =
 export interface TokenProviderOptions {
   source: TokenSource;
   http: HttpClient;
-  /** Renew this long before expiry, in ms. Default 60000. */
+  /**
+   * Renew this long before expiry, in ms.
+   * @defaultValue 60000
+   */
   renewBeforeMs?: number;
-  /** Retries of a failing token request (after the first try). Default 3. */
+  /**
+   * Retries of a failing token request, a count after the first try.
+   * @defaultValue 3
+   */
   retries?: number;
-  /** First retry delay, in ms (doubling, randomized). Default 200. */
+  /**
+   * First retry delay, in ms (doubling, randomized).
+   * @defaultValue 200
+   */
   retryMinDelayMs?: number;
-  /** Called once per refresh request (metric `capconnect_oauth_refresh_total`). */
+  /**
+   * Called once per refresh request (metric `capconnect_oauth_refresh_total`).
+   * @defaultValue none
+   */
   onRefresh?: (outcome: OAuthRefreshOutcome) => void;
-  /** Clock, for tests. Default Date.now. */
+  /**
+   * Clock in epoch ms, for tests.
+   * @defaultValue `Date.now`
+   */
   nowMs?: () => number;
 }
 

@@ -220,7 +220,8 @@ describe.skipIf(skip)(`observability: a real Prometheus scraping a running stack
     scratch = mkdtempSync(join(tmpdir(), 'capconnect-prometheus-'));
     redis = await startPrivateRedis();
     stack = await startStack({
-      redisUrl: redis.url, workers: 1,
+      // The Google Ads fake: its row errors (UNPARSEABLE_GCLID) drive the failure panels and alerts below.
+      redisUrl: redis.url, workers: 1, googleApi: 'ads-api',
       // Retries within the test's time; linger short so batches go out at once.
       env: { LOG_LEVEL: 'warn', RETRY_BASE_DELAY_MS: '200', RETRY_MAX_DELAY_MS: '1000', BATCH_LINGER_MS: '20' },
     });

@@ -91,7 +91,7 @@ describe('Redis Cluster failover', () => {
     // Give the last batches a moment to reach the sandbox after their jobs completed.
     await sleep(1000);
 
-    const accepted = { meta: new Set(r.sandbox.metaEvents().map((entry) => String(entry.event['event_id']))), google: new Set(r.sandbox.googleRows().map((entry) => String(entry.row['orderId']))) };
+    const accepted = { meta: new Set(r.sandbox.metaEvents().map((entry) => String(entry.event['event_id']))), google: new Set(r.google.acceptedIds()) };
     const ackedAt = new Map<string, number>();
     for (const result of run.results) {
       for (const entry of (result.body as { results?: { eventId?: string; status: string }[] } | undefined)?.results ?? []) {
@@ -115,7 +115,7 @@ describe('Redis Cluster failover', () => {
     const scan = await expectNoCanaries(r);
     report('cluster failover, no WAIT', {
       events: EVENTS, acknowledged: r.client.acknowledged.size, statuses, failoverMs: run.failoverMs, lost: lost.length, lostAgesMs: lostAges.slice(0, 10),
-      drainMs, ingest: latencies(run.results), metaDeduplicated: r.sandbox.stats('meta').deduplicated, googleDeduplicated: r.sandbox.stats('google').deduplicated, ...scan,
+      drainMs, ingest: latencies(run.results), metaDeduplicated: r.sandbox.stats('meta').deduplicated, googleDeduplicated: r.google.stats().deduplicated, ...scan,
     });
   }, 170_000);
 

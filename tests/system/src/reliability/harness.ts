@@ -121,6 +121,47 @@ function eventIdOf(item: Record<string, unknown>): string {
   return String((item['event'] as { eventId?: unknown } | undefined)?.eventId);
 }
 
+export type GoogleApiUnderTest = 'data-manager' | 'ads-api';
+
+/**
+ * The Google APIs a scenario runs with: `RELIABILITY_GOOGLE_APIS` (comma-separated), else the
+ * scenario's own default. The Data Manager path is the default for new configurations, so every
+ * scenario runs on it; the Google Ads API path is kept where Google-specific faults are exercised.
+ */
+export function googleApisUnderTest(fallback: readonly GoogleApiUnderTest[] = ['data-manager']): GoogleApiUnderTest[] {
+  const listed = (process.env['RELIABILITY_GOOGLE_APIS'] ?? '').split(',').map((api) => api.trim()).filter((api): api is GoogleApiUnderTest => api === 'data-manager' || api === 'ads-api');
+  return listed.length > 0 ? listed : [...fallback];
+}
+
+/** What the Google fake of the API under test received, in one shape for both. */
+export interface GoogleView {
+  api: GoogleApiUnderTest;
+  /** The sandbox fault provider name of that fake. */
+  faultProvider: 'google' | 'datamanager';
+  stats(): { requests: number; accepted: number; deduplicated: number; rejected: number; unrecorded: number; faulted: number; largestBatch: number };
+  /** The order id of every accepted (not re-sent) conversion. */
+  acceptedIds(): string[];
+}
+
+function googleView(sandbox: SandboxControl, api: GoogleApiUnderTest): GoogleView {
+  if (api === 'ads-api') {
+    return {
+      api, faultProvider: 'google',
+      stats: () => sandbox.stats('google'),
+      acceptedIds: () => sandbox.googleRows().map((entry) => String(entry.row['orderId'])),
+    };
+  }
+  return {
+    api, faultProvider: 'datamanager',
+    stats: () => {
+      const dm = sandbox.dataManagerStats();
+      // A re-sent event with the same transaction id is a restatement: Google's dedup on this path.
+      return { requests: dm.requests, accepted: dm.accepted, deduplicated: dm.restatements, rejected: dm.invalid, unrecorded: dm.unrecorded, faulted: dm.faulted, largestBatch: dm.largestBatch };
+    },
+    acceptedIds: () => sandbox.dataManagerEvents().filter((entry) => !entry.restatement).map((entry) => String(entry.event['transactionId'])),
+  };
+}
+
 /** What every scenario needs of its Redis: where it is, and how to remove it. */
 export interface ScenarioRedis {
   readonly url: string;
@@ -131,25 +172,35 @@ export interface ReliabilityStack<R extends ScenarioRedis = PrivateRedis> {
   redis: R;
   stack: Stack;
   sandbox: SandboxControl;
+  /** The Google fake of the API this stack delivers through. */
+  google: GoogleView;
   client: ApiClient;
   /** Stops the stack and the private Redis, removes its data; safe to call twice. */
   dispose(): Promise<void>;
 }
 
 /** A private Redis plus the whole stack on it. Each scenario gets its own; the shared Redis is never touched. */
-export async function startReliabilityStack(options: { workers: number; env?: Record<string, string>; redis?: PrivateRedisOptions }): Promise<ReliabilityStack> {
+export async function startReliabilityStack(options: StackOptions & { redis?: PrivateRedisOptions }): Promise<ReliabilityStack> {
   return stackOn(await startPrivateRedis(options.redis ?? {}), options);
 }
 
 /** A private Redis Cluster plus the whole stack on it (the stack's `REDIS_URL` is `redis-cluster://…`). */
-export async function startClusterReliabilityStack(options: { workers: number; env?: Record<string, string>; cluster?: RedisClusterOptions }): Promise<ReliabilityStack<PrivateRedisCluster>> {
+export async function startClusterReliabilityStack(options: StackOptions & { cluster?: RedisClusterOptions }): Promise<ReliabilityStack<PrivateRedisCluster>> {
   return stackOn(await startRedisCluster(options.cluster ?? {}), options);
 }
 
-async function stackOn<R extends ScenarioRedis>(redis: R, options: { workers: number; env?: Record<string, string> }): Promise<ReliabilityStack<R>> {
+interface StackOptions {
+  workers: number;
+  env?: Record<string, string>;
+  /** @defaultValue `'data-manager'` */
+  googleApi?: GoogleApiUnderTest;
+}
+
+async function stackOn<R extends ScenarioRedis>(redis: R, options: StackOptions): Promise<ReliabilityStack<R>> {
+  const googleApi = options.googleApi ?? 'data-manager';
   let stack: Stack;
   try {
-    stack = await startStack({ redisUrl: redis.url, workers: options.workers, env: {
+    stack = await startStack({ redisUrl: redis.url, workers: options.workers, googleApi, env: {
       SHUTDOWN_TIMEOUT_MS: '5000',
       // A killed worker's jobs are taken over within seconds instead of the production 30 s.
       WORKER_LOCK_DURATION_MS: '5000',
@@ -164,7 +215,7 @@ async function stackOn<R extends ScenarioRedis>(redis: R, options: { workers: nu
   if (!sandbox) throw new Error('the reliability suite needs the sandbox');
   let disposed = false;
   return {
-    redis, stack, sandbox,
+    redis, stack, sandbox, google: googleView(sandbox, googleApi),
     client: new ApiClient(stack.apiUrl, stack.webhookSecret),
     async dispose() {
       if (disposed) return;
@@ -198,7 +249,7 @@ export async function queueCounts(redisUrl: string): Promise<Record<'meta' | 'go
 export async function waitForDelivery(r: ReliabilityStack<ScenarioRedis>, timeoutMs: number): Promise<number> {
   const expected = r.client.acknowledged.size;
   return waitUntil(`delivery of ${expected} acknowledged events to both providers`, async () => {
-    if (r.sandbox.stats('meta').accepted < expected || r.sandbox.stats('google').accepted < expected) return false;
+    if (r.sandbox.stats('meta').accepted < expected || r.google.stats().accepted < expected) return false;
     const counts = await queueCounts(r.redis.url);
     return (['meta', 'google'] as const).every((q) => counts[q]['waiting'] === 0 && counts[q]['active'] === 0 && counts[q]['delayed'] === 0);
   }, timeoutMs, 500);
@@ -211,7 +262,7 @@ export async function waitForDelivery(r: ReliabilityStack<ScenarioRedis>, timeou
 export async function expectExactlyOnce(r: ReliabilityStack<ScenarioRedis>): Promise<{ metaDeduplicated: number; googleDeduplicated: number }> {
   const { acknowledged, posted } = r.client;
   const metaIds = r.sandbox.metaEvents().map((entry) => String(entry.event['event_id']));
-  const googleIds = r.sandbox.googleRows().map((entry) => String(entry.row['orderId']));
+  const googleIds = r.google.acceptedIds();
   for (const [provider, ids] of [['meta', metaIds], ['google', googleIds]] as const) {
     const accepted = new Set(ids);
     expect(ids.length, `${provider}: an event was accepted twice`).toBe(accepted.size);
@@ -219,14 +270,14 @@ export async function expectExactlyOnce(r: ReliabilityStack<ScenarioRedis>): Pro
     expect(lost.slice(0, 10), `${provider}: ${lost.length} acknowledged events never accepted`).toEqual([]);
     const unknown = [...accepted].filter((id) => !posted.has(id));
     expect(unknown.slice(0, 10), `${provider}: accepted events that were never posted`).toEqual([]);
-    const stats = r.sandbox.stats(provider);
+    const stats = provider === 'meta' ? r.sandbox.stats('meta') : r.google.stats();
     expect(stats.rejected, `${provider}: rows rejected by the provider`).toBe(0);
     expect(stats.unrecorded).toBe(0);
   }
   const counts = await queueCounts(r.redis.url);
   expect(counts.meta['failed']).toBe(0);
   expect(counts.google['failed']).toBe(0);
-  return { metaDeduplicated: r.sandbox.stats('meta').deduplicated, googleDeduplicated: r.sandbox.stats('google').deduplicated };
+  return { metaDeduplicated: r.sandbox.stats('meta').deduplicated, googleDeduplicated: r.google.stats().deduplicated };
 }
 
 /** A process's /metrics text ('' when it is not answering, e.g. killed). */

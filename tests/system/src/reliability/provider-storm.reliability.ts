@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultSpec } from '@capconnect/sandbox';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
+  googleApisUnderTest,
   expectExactlyOnce, expectNoCanaries, loadUntil, metricValue, metricsText, report, startReliabilityStack, waitForDelivery, type ReliabilityStack,
 } from './harness.js';
 
@@ -18,9 +19,9 @@ import {
 const STORM_MS = 20_000;
 const CAPS = { meta: 100, google: 150 };
 let r: ReliabilityStack | undefined;
-afterAll(async () => { await r?.dispose(); });
+afterEach(async () => { await r?.dispose(); r = undefined; });
 
-function storm(provider: 'meta' | 'google'): FaultSpec[] {
+function storm(provider: 'meta' | 'google' | 'datamanager'): FaultSpec[] {
   // The first matching fault wins, each drawn with its own ratio, so the order sets the mix.
   return [
     { provider, kind: 'http-429', ratio: 0.05, retryAfterS: 1 },
@@ -30,9 +31,9 @@ function storm(provider: 'meta' | 'google'): FaultSpec[] {
   ];
 }
 
-describe('provider storms', () => {
+describe.each(googleApisUnderTest(['data-manager', 'ads-api']))('provider storms (Google through %s)', (googleApi) => {
   it('5xx, 429 + Retry-After, timeouts and dropped connections, then recovery: all delivered once, retries counted, batches capped', async () => {
-    r = await startReliabilityStack({
+    r = await startReliabilityStack({ googleApi,
       workers: 2,
       env: {
         META_BATCH_MAX: String(CAPS.meta), GOOGLE_BATCH_MAX: String(CAPS.google), HTTP_TIMEOUT_MS: '1000', BATCH_LINGER_MS: '50',
@@ -41,7 +42,7 @@ describe('provider storms', () => {
     });
     const stack = r;
     const started = Date.now();
-    for (const spec of [...storm('meta'), ...storm('google')]) stack.sandbox.addFault(spec);
+    for (const spec of [...storm('meta'), ...storm(stack.google.faultProvider)]) stack.sandbox.addFault(spec);
     let stop = false;
     const load = loadUntil(stack.client, { prefix: `storm-${randomBytes(3).toString('hex')}`, batchSize: 100, intervalMs: 400, stop: () => stop });
     await sleep(STORM_MS);
@@ -62,7 +63,7 @@ describe('provider storms', () => {
     expect(retried.meta).toBeGreaterThan(0);
     expect(retried.google).toBeGreaterThan(0);
     const meta = stack.sandbox.stats('meta');
-    const google = stack.sandbox.stats('google');
+    const google = stack.google.stats();
     expect(meta.faulted).toBeGreaterThan(0);
     expect(google.faulted).toBeGreaterThan(0);
     expect(meta.largestBatch).toBeLessThanOrEqual(CAPS.meta);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  googleApisUnderTest,
   canaryEvent, expectExactlyOnce, expectNoCanaries, loadUntil, queueCounts, report, startReliabilityStack, waitForDelivery, waitUntil, type PostResult, type ReliabilityStack,
 } from './harness.js';
 
@@ -91,9 +92,9 @@ function expectFastFailure(outage: Outage) {
   return { recoveredMs: outage.recoveredMs, requests: results.length, statuses: Object.fromEntries(statuses), slowest503Ms: Math.round(slowest503), slowestMs: Math.round(Math.max(...results.map((result) => result.durationMs))) };
 }
 
-describe('Redis restarts', () => {
+describe.each(googleApisUnderTest())('Redis restarts (Google through %s)', (googleApi) => {
   it('appendfsync everysec, stopped and started mid-load: 503 fast while down, everything acknowledged delivered', async () => {
-    r = await startReliabilityStack({ workers: 1, redis: { appendfsync: 'everysec' } });
+    r = await startReliabilityStack({ googleApi, workers: 1, redis: { appendfsync: 'everysec' } });
     const stack = r;
     const started = Date.now();
     const outage = await outageUnderLoad(stack, () => stack.redis.stop(), { beforeMs: 3000, downMs: 5000, afterMs: 3000 });
@@ -108,7 +109,7 @@ describe('Redis restarts', () => {
   }, 180_000);
 
   it('appendfsync always, Redis SIGKILLed mid-load: zero loss of acknowledged events', async () => {
-    r = await startReliabilityStack({ workers: 1, redis: { appendfsync: 'always' } });
+    r = await startReliabilityStack({ googleApi, workers: 1, redis: { appendfsync: 'always' } });
     const stack = r;
     const started = Date.now();
     const outage = await outageUnderLoad(stack, () => stack.redis.kill(), { beforeMs: 3000, downMs: 3000, afterMs: 2000 });
@@ -123,7 +124,7 @@ describe('Redis restarts', () => {
   }, 180_000);
 
   it('appendfsync everysec, Redis SIGKILLed mid-load: the loss window, measured (a process kill keeps what reached the page cache)', async () => {
-    r = await startReliabilityStack({ workers: 1, redis: { appendfsync: 'everysec' } });
+    r = await startReliabilityStack({ googleApi, workers: 1, redis: { appendfsync: 'everysec' } });
     const stack = r;
     let killAtMs = 0;
     const outage = await outageUnderLoad(stack, async () => { killAtMs = Date.now(); await stack.redis.kill(); }, { beforeMs: 3000, downMs: 2000, afterMs: 1000 });
