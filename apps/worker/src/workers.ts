@@ -21,7 +21,8 @@ export interface WorkerDeps {
   prefix?: string;
   /**
    * The queue shards to consume (their prefixes derive from `prefix`; start-worker.ts picks them
-   * from `WORKER_SHARDS` plus older shards found in Redis). Default: the one shard `prefix`.
+   * from `WORKER_SHARDS` plus older shards found in Redis).
+   * @defaultValue the one shard `prefix`, labelled `'0'`
    */
   shards?: readonly WorkerShard[];
   keyring: Keyring;

@@ -20,11 +20,15 @@ export interface OutcomeEventsOptions {
    * connection (a fail-fast `producer` one would time the read out). The hub closes them.
    */
   connect: () => RedisConnection;
-  /** BullMQ prefix, default `{capconnect}`. */
+  /**
+   * BullMQ key prefix.
+   * @defaultValue `'{capconnect}'` (`QUEUE_PREFIX`)
+   */
   prefix?: string;
   /**
-   * Every queue shard's prefix, when there are several (docs/architecture.md#shards); default
-   * `[prefix]`. Each costs one blocking connection per provider.
+   * Every queue shard's prefix, when there are several (docs/architecture.md#shards). Each costs
+   * one blocking connection per provider.
+   * @defaultValue `[prefix]`
    */
   prefixes?: readonly string[];
 }

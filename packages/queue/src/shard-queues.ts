@@ -22,9 +22,15 @@ export interface QueueShard {
 
 export interface ShardQueuesOptions {
   connection: RedisConnection;
-  /** Base prefix (default `{capconnect}`); shard prefixes derive from it. */
+  /**
+   * Base BullMQ key prefix; shard prefixes derive from it.
+   * @defaultValue `'{capconnect}'` (`QUEUE_PREFIX`)
+   */
   prefix?: string;
-  /** `QUEUE_SHARDS` (default 1). */
+  /**
+   * Queue shards per provider (`QUEUE_SHARDS`).
+   * @defaultValue 1
+   */
   count?: number;
 }
 

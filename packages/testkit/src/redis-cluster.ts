@@ -18,16 +18,26 @@ import { waitForRedis } from './redis-server.js';
 const run = promisify(execFile);
 
 export interface RedisClusterOptions {
-  /** Masters, each owning an equal contiguous slot range (default 3). */
+  /**
+   * Masters, each owning an equal contiguous slot range.
+   * @defaultValue 3
+   */
   masters?: number;
-  /** Replicas per master (default 0); 1 when a test needs failover. */
+  /**
+   * Replicas per master; 1 when a test needs failover.
+   * @defaultValue 0
+   */
   replicasPerMaster?: number;
   /**
-   * `cluster-node-timeout` in ms (default 1000): how long a silent master is tolerated before its
-   * replica takes over. Short, so failover tests stay quick; production uses 15000.
+   * `cluster-node-timeout`, in ms: how long a silent master is tolerated before its replica takes
+   * over. Short, so failover tests stay quick; production uses 15000.
+   * @defaultValue 1000
    */
   nodeTimeoutMs?: number;
-  /** Waits for `cluster_state:ok` at most this long, in ms (default 30000). */
+  /**
+   * Waits for `cluster_state:ok` at most this long, in ms.
+   * @defaultValue 30000
+   */
   readyTimeoutMs?: number;
 }
 
