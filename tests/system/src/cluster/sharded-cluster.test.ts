@@ -80,7 +80,7 @@ describe('sharded queues on a 3-master Redis Cluster', () => {
     await stack.stack.startWorker();
     await stack.stack.startWorker();
     await waitUntil('Meta jobs dead-lettered, Google delivered', async () =>
-      (await queueCounts(stack.redis.url)).meta['failed'] === EVENTS && stack.sandbox.stats('google').accepted === EVENTS, 60_000);
+      (await queueCounts(stack.redis.url)).meta['failed'] === EVENTS && stack.google.stats().accepted === EVENTS, 60_000);
     expect(new Set(await states(stack, sample))).toEqual(new Set(['google:sent,meta:failed']));
     stack.sandbox.clearFaults();
 
