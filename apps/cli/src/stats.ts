@@ -19,7 +19,8 @@ export async function statsCommand(ops: OpsQueues, io: Io, options: { json?: boo
   const totals = Object.fromEntries(PROVIDERS.map((provider) => [provider, Object.fromEntries(JOB_STATES.map((state) =>
     [state, perShard.reduce((sum, shard) => sum + (shard[provider][state] ?? 0), 0)]))])) as Record<Provider, Counts>;
   if (options.json) {
-    writeJson(io, { ...totals, shards: perShard });
+    // One shard: the output stays what it was before shards, for scripts that read it.
+    writeJson(io, perShard.length > 1 ? { ...totals, shards: perShard } : totals);
     return EXIT.ok;
   }
   const rows: (string | number)[][] = PROVIDERS.map((provider) => [provider, ...JOB_STATES.map((state) => totals[provider][state] ?? 0)]);
