@@ -3,8 +3,8 @@
  * build), runs each scenario with a warm-up and several rounds against a baseline measured side
  * by side, prints a table and writes bench/results/latest.json.
  *
- * Flags: --quick (fewer, shorter rounds), --only=0,1,2,3,4,5,7,8 (scenario numbers; `import` is 7,
- * the 10 events/s trickle latency 8).
+ * Flags: --quick (fewer, shorter rounds), --only=0,1,2,3,4,5,7,8,9 (scenario numbers; `import` is 7,
+ * the 10 events/s trickle latency 8, `shards` is 9).
  */
 import { fileURLToPath } from 'node:url';
 import { startStack } from '@capconnect/cli';
@@ -15,10 +15,11 @@ import { runHashScenario } from './scenarios/hash.js';
 import { runSandboxThroughput } from './scenarios/sandbox.js';
 import { runBatchIngest, runSingleIngest } from './scenarios/ingest.js';
 import { runImportScenario } from './scenarios/import.js';
+import { runShardScenario } from './scenarios/shards.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const SCENARIO_NAMES: Record<string, number> = { import: 7 };
+const SCENARIO_NAMES: Record<string, number> = { import: 7, shards: 9 };
 const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',').map((name) => SCENARIO_NAMES[name] ?? Number(name));
 const wanted = (scenario: number) => only === undefined || only.includes(scenario);
 const rounds = quick ? 2 : 3;
@@ -60,6 +61,11 @@ if ([2, 3, 4, 5, 7, 8].some(wanted)) {
     await stack.stop();
     await redis.dispose();
   }
+}
+
+// Its own Redis and cluster, started after the others have stopped theirs.
+if (wanted(9)) {
+  await scenario('9: shards, one Redis vs a 3-master cluster', () => runShardScenario({ rounds: quick ? 1 : 3, events: quick ? 10_000 : 20_000, shards: 6, workers: 2 }));
 }
 
 process.stdout.write(`${formatResults(results)}\n`);

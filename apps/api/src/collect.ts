@@ -9,7 +9,7 @@ import { noteEvents, noteOutcome } from './observe.js';
 import { awaitOutcomes, syncAnswer, syncHttpStatus, waitMsOf, type WaitContext } from './wait.js';
 
 function waitContext(deps: AppDeps): WaitContext {
-  return { queues: deps.producer.queues, gate: deps.waitGate, events: deps.outcomes, logger: deps.logger };
+  return { queues: deps.producer.shards, gate: deps.waitGate, events: deps.outcomes, logger: deps.logger };
 }
 
 /** `POST /v1/collect`: one event → 202 (stored), 422 (no provider can take it), 400 (invalid). */

@@ -12,7 +12,7 @@ export interface AppDeps {
    * Where events go and where their state is read back: a `Producer` on a fail-fast (`producer`
    * role) connection. It holds the keyring, so sealing happens inside `enqueue`.
    */
-  producer: Pick<Producer, 'enqueue' | 'ping' | 'awaitReady' | 'queues'>;
+  producer: Pick<Producer, 'enqueue' | 'ping' | 'awaitReady' | 'queues' | 'shards'>;
   metrics: Metrics;
   logger: Logger;
   /** The ingest clock, epoch ms: default event time, event age, signature window. */

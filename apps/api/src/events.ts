@@ -30,7 +30,7 @@ export function eventStatusHandler(deps: AppDeps): RequestHandler<{ eventId: str
     const statuses = await withTimeout(
       (async () => {
         await deps.producer.awaitReady(500);
-        return readEventStatus(deps.producer.queues, eventId);
+        return readEventStatus(deps.producer.shards, eventId);
       })(),
       STATUS_READ_TIMEOUT_MS,
     ).catch((error: unknown) => {

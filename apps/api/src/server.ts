@@ -108,12 +108,18 @@ export async function startApiServer(config: Config, options: ApiServerOptions):
     keyring: createKeyring(config.queueEncryptionKey),
     policy: { maxAttempts: config.retry.maxAttempts, completedRetentionS: config.completedRetentionS, failedRetentionS: config.failedRetentionS },
     ...(options.prefix !== undefined && { prefix: options.prefix }),
+    shards: config.queueShards,
+    waitReplicas: config.queueWaitReplicas,
+    waitTimeoutMs: config.queueWaitTimeoutMs,
   });
+  // Shards an earlier QUEUE_SHARDS left hold events whose status may still be asked for; they
+  // only appear when the count changes, which restarts the api, so one look at boot is enough.
+  void producer.awaitReady(30_000).then(() => producer.shards.discover()).catch(() => undefined);
   warnIfRedisUnreachable(connection, logger);
   // One settlement listener per queue for every `?wait=` of this process, on its own (blocking) connections.
   const outcomes = new OutcomeEvents({
     connect: () => createRedisConnection(config.redisUrl, 'worker', { connectionName: 'capconnect-api-events' }),
-    ...(options.prefix !== undefined && { prefix: options.prefix }),
+    prefixes: producer.shards.shards().map((shard) => shard.prefix),
   });
   const app = createApp({
     config, producer, metrics, logger, outcomes, clock: options.clock ?? Date.now,

@@ -1,5 +1,5 @@
 import { PROVIDERS, type Provider } from '@capconnect/core';
-import { QUEUE_PREFIX } from '@capconnect/queue';
+import { MAX_QUEUE_SHARDS, QUEUE_PREFIX } from '@capconnect/queue';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { registerImportCommand } from './import/command.js';
 import { failedListCommand, failedShowCommand, parseTimeArgument, replayCommand, type FailedFilter } from './failed.js';
@@ -43,6 +43,12 @@ function filterOf(options: FilterOptions): FailedFilter {
   };
 }
 
+/** `QUEUE_SHARDS` as the services read it; older shards are found in Redis whatever it says. */
+function shardCount(env: NodeJS.ProcessEnv): number {
+  const count = Number(env.QUEUE_SHARDS ?? 1);
+  return Number.isInteger(count) && count >= 1 && count <= MAX_QUEUE_SHARDS ? count : 1;
+}
+
 /**
  * Runs the `capconnect` command with `argv` (without `node` and the script) and returns the exit
  * code; main.ts only passes process.argv and exits with it. Kept separate so tests drive it.
@@ -60,7 +66,7 @@ export async function runCli(argv: readonly string[], io: Io, env: NodeJS.Proces
     const global = program.opts<GlobalOptions>();
     let ops: OpsQueues;
     try {
-      ops = await openQueues(global.redisUrl, global.prefix);
+      ops = await openQueues(global.redisUrl, { prefix: global.prefix, shards: shardCount(env) });
     } catch (error) {
       if (error instanceof RedisUnavailableError) {
         writeLine(io.err, `Redis is not reachable at the configured URL (${error.message}).`);

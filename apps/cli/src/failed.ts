@@ -52,11 +52,11 @@ function summarize(provider: Provider, job: Job<JobData>): FailedSummary {
 export async function findFailed(ops: OpsQueues, filter: FailedFilter): Promise<{ summary: FailedSummary; job: Job<JobData> }[]> {
   const providers = filter.provider ? [filter.provider] : [...PROVIDERS];
   const found: { summary: FailedSummary; job: Job<JobData> }[] = [];
-  for (const provider of providers) {
-    const queue = ops.queues[provider];
+  for (const queue of ops.shards.flatMap((shard) => providers.map((provider) => ({ provider, queue: shard.queues[provider] })))) {
+    const { provider } = queue;
     const pageSize = 1000;
     for (let start = 0; ; start += pageSize) {
-      const jobs = await queue.getFailed(start, start + pageSize - 1);
+      const jobs = await queue.queue.getFailed(start, start + pageSize - 1);
       for (const job of jobs) {
         const summary = summarize(provider, job);
         if (filter.reason !== undefined && summary.reason !== filter.reason) continue;
@@ -92,7 +92,9 @@ export async function failedListCommand(ops: OpsQueues, io: Io, options: FailedF
 /** `capconnect failed show <jobId>`: one job's metadata and which identifier fields it carries. */
 export async function failedShowCommand(ops: OpsQueues, io: Io, jobId: string, options: { json?: boolean }): Promise<number> {
   const provider = PROVIDERS.find((candidate) => jobId.startsWith(`${candidate}-`));
-  const job = provider ? await ops.queues[provider].getJob(jobId) : undefined;
+  let job: Job<JobData> | undefined;
+  // The job id does not say which shard holds it; ask each (a handful of HGETALLs at most).
+  for (const shard of provider ? ops.shards : []) job ??= await shard.queues[provider as Provider].getJob(jobId);
   if (!provider || !job) {
     writeLine(io.err, `no job ${jobId}`);
     return EXIT.failure;

@@ -41,7 +41,7 @@ beforeAll(async () => {
   producer = new Producer({ connection, prefix, keyring, policy: { maxAttempts: 3, completedRetentionS: 60, failedRetentionS: 600 } });
   await producer.enqueue(['order-1', 'order-2', 'expired-3'].map((id) => ({ eventId: id, prepared: [event(id)] })));
   await failAll(3);
-  ops = await openQueues(testRedisUrl(), prefix);
+  ops = await openQueues(testRedisUrl(), { prefix });
   return async () => { await producer.close(); connection.disconnect(); };
 });
 afterAll(async () => { await ops.close(); });
@@ -102,6 +102,6 @@ describe('operator commands', () => {
   });
 
   it('fails fast with a clear error when Redis does not answer', async () => {
-    await expect(openQueues('redis://127.0.0.1:1', prefix, 500)).rejects.toBeInstanceOf(RedisUnavailableError);
+    await expect(openQueues('redis://127.0.0.1:1', { prefix, timeoutMs: 500 })).rejects.toBeInstanceOf(RedisUnavailableError);
   });
 });

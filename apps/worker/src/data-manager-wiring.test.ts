@@ -25,7 +25,9 @@ interface EventStatusBody {
 }
 
 describe('worker start-up with GOOGLE_API=data-manager', () => {
-  it('spends quota permits from Redis and saves a request record whose verdict the event status shows', async () => {
+  // With shards the quota and the request records stay under the base prefix, shared by every
+  // shard, and each (provider, shard) worker holds its share of that provider's concurrency.
+  it.each([1, 3])('spends quota permits from Redis and saves a request record whose verdict the event status shows (%i shards)', async (shards) => {
     const sandbox: Sandbox = await startSandbox({ port: 0 });
     cleanups.push(() => sandbox.close());
     const prefix = freshPrefix();
@@ -39,6 +41,7 @@ describe('worker start-up with GOOGLE_API=data-manager', () => {
       GOOGLE_OAUTH_CLIENT_ID: SANDBOX_DEFAULTS.oauth.clientId, GOOGLE_OAUTH_CLIENT_SECRET: SANDBOX_DEFAULTS.oauth.clientSecret,
       GOOGLE_OAUTH_REFRESH_TOKEN: SANDBOX_DEFAULTS.oauth.refreshToken, GOOGLE_OAUTH_TOKEN_URI: sandbox.oauthTokenUrl,
       GOOGLE_DIAGNOSTICS_DELAY_S: '1',
+      QUEUE_SHARDS: String(shards), WORKER_CONCURRENCY: '10', GOOGLE_WORKER_CONCURRENCY: '100',
     };
     const destination = memoryDestination();
     const api: ApiServer = await startApiServer(loadConfig(env, { service: 'api' }), {
@@ -49,6 +52,8 @@ describe('worker start-up with GOOGLE_API=data-manager', () => {
       prefix, host: '127.0.0.1',
     });
     cleanups.push(() => worker.close());
+    expect(worker.workers.all.map((entry) => `${entry.provider}:${entry.shard.label}:${entry.worker.concurrency}`).sort())
+      .toEqual(Array.from({ length: shards }, (_, shard) => `google:${shard}:${Math.ceil(100 / shards)}`));
 
     const apiUrl = `http://127.0.0.1:${api.port}`;
     const posted = await fetch(`${apiUrl}/v1/collect`, {

@@ -1,4 +1,4 @@
-export { createWorkers, type WorkerDeps, type Workers } from './workers.js';
+export { createWorkers, type WorkerDeps, type WorkerShard, type Workers } from './workers.js';
 export { startWorker, type StartedWorker, type StartWorkerOptions } from './start-worker.js';
 export { Batcher, type BatcherOptions } from './batcher.js';
 export { ProviderBlock, RetryableError, settle, type SettleContext } from './settle.js';

@@ -1,4 +1,3 @@
-import type { Provider } from '@capconnect/core';
 import type { RedisConnection } from '@capconnect/queue';
 import type { Metrics } from '@capconnect/telemetry';
 import type { Queue } from 'bullmq';
@@ -15,7 +14,8 @@ const STATES = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
 export interface QueueDepthOptions {
   connection: RedisConnection;
   prefix: string;
-  queues: Partial<Record<Provider, Queue>>;
+  /** Every queue this process consumes, with its shard label (bounded: the shard count plus any older shard draining). */
+  queues: readonly { shard: string; queue: Queue }[];
   metrics: Metrics;
   intervalMs: number;
   /** This process's lease holder id. */
@@ -34,9 +34,9 @@ export function startQueueDepthCollector(options: QueueDepthOptions): { stop(): 
         return;
       }
       await options.connection.pexpire(leaseKey, leaseMs);
-      for (const queue of Object.values(options.queues)) {
+      for (const { shard, queue } of options.queues) {
         const counts = await queue.getJobCounts(...STATES);
-        for (const state of STATES) options.metrics.queueJobs.set({ queue: queue.name, state }, counts[state] ?? 0);
+        for (const state of STATES) options.metrics.queueJobs.set({ queue: queue.name, shard, state }, counts[state] ?? 0);
       }
     } catch {
       // Redis hiccup: keep the last values; the next tick tries again.

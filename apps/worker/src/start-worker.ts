@@ -3,11 +3,11 @@ import { createKeyring } from '@capconnect/core';
 import {
   DataManagerClient, GoogleClient, HttpClient, MetaClient, TokenProvider, createDataManagerTokenSource, type OAuthRefreshOutcome, type RequestRecord,
 } from '@capconnect/providers';
-import { createRedisConnection, watchRedis } from '@capconnect/queue';
+import { QUEUE_PREFIX, createRedisConnection, discoverShardPrefixes, shardPrefixes, watchRedis, type RedisConnection } from '@capconnect/queue';
 import { createMetrics, startMetricsServer, statusClass, type Logger, type Metrics } from '@capconnect/telemetry';
 import { Registry } from 'prom-client';
 import { createGoogleDataManagerSupport, usesDataManager, type GoogleDataManagerSupport } from './google-diagnostics.js';
-import { createWorkers, type WorkerDeps, type Workers } from './workers.js';
+import { createWorkers, type WorkerDeps, type WorkerShard, type Workers } from './workers.js';
 
 export interface StartWorkerOptions {
   /**
@@ -131,6 +131,7 @@ export async function startWorker(config: Config, logger: Logger, options: Start
     };
   }
 
+  deps.shards = await workerShards(connection, config, options.prefix ?? QUEUE_PREFIX, logger);
   const workers = createWorkers(deps);
   googleDataManager?.start();
   let closing: Promise<void> | undefined;
@@ -141,7 +142,7 @@ export async function startWorker(config: Config, logger: Logger, options: Start
     // Readiness: Redis answers and every provider worker is taking jobs; false from the first
     // moment of shutdown, so an orchestrator stops counting this process before it exits.
     ready: () => closing === undefined && connection.status === 'ready'
-      && Object.values(workers.workers).every((worker) => worker.isRunning()),
+      && workers.all.every(({ worker }) => worker.isRunning()),
   });
   return {
     workers,
@@ -158,4 +159,28 @@ export async function startWorker(config: Config, logger: Logger, options: Start
       return closing;
     },
   };
+}
+
+/**
+ * The shards this process consumes: `WORKER_SHARDS` of the current `QUEUE_SHARDS`, plus every
+ * older shard found in Redis, which every worker drains whatever `WORKER_SHARDS` says
+ * (docs/architecture.md#changing-the-shard-count). Older shards only appear when the count
+ * changes, which restarts the workers, so one look at boot is enough; when Redis does not answer
+ * within a few seconds the worker starts on the current shards and says so.
+ */
+async function workerShards(connection: RedisConnection, config: Config, prefix: string, logger: Logger): Promise<WorkerShard[]> {
+  const current = shardPrefixes(config.queueShards, prefix);
+  const mine = config.workerShards.map((index) => ({ label: String(index), prefix: current[index] ?? prefix }));
+  try {
+    const found = await Promise.race([
+      discoverShardPrefixes(connection, prefix),
+      new Promise<never>((_, reject) => setTimeout(() => { reject(new Error('timeout')); }, 5000).unref()),
+    ]);
+    const older = found.filter((candidate) => !current.includes(candidate));
+    if (older.length > 0) logger.info({ shards: older.length }, 'draining queue shards left by an earlier QUEUE_SHARDS');
+    return [...mine, ...older.map((candidate) => ({ label: candidate.slice(1, -1), prefix: candidate }))];
+  } catch {
+    logger.warn('could not look for queue shards left by an earlier QUEUE_SHARDS; consuming the current ones');
+    return mine;
+  }
 }

@@ -19,6 +19,12 @@ export interface WorkerDeps {
    * @defaultValue `'{capconnect}'` (`QUEUE_PREFIX`)
    */
   prefix?: string;
+  /**
+   * The queue shards to consume (their prefixes derive from `prefix`; start-worker.ts picks them
+   * from `WORKER_SHARDS` plus older shards found in Redis).
+   * @defaultValue the one shard `prefix`, labelled `'0'`
+   */
+  shards?: readonly WorkerShard[];
   keyring: Keyring;
   metrics: Metrics;
   logger: Logger;
@@ -75,9 +81,19 @@ export interface WorkerDeps {
   nowMs?: () => number;
 }
 
+/** One queue shard a worker process consumes (docs/architecture.md#shards). */
+export interface WorkerShard {
+  /** Metric label: the shard number, or the hash tag of an older shard being drained. */
+  label: string;
+  prefix: string;
+}
+
 export interface Workers {
+  /** The first shard's workers (with one shard, the only ones). */
   readonly workers: Partial<Record<Provider, Worker<unknown, DeliveryOutcome>>>;
   readonly queues: Partial<Record<Provider, Queue>>;
+  /** Every (shard, provider) worker of this process. */
+  readonly all: readonly { shard: WorkerShard; provider: Provider; worker: Worker<unknown, DeliveryOutcome>; queue: Queue }[];
   /**
    * Graceful stop (docs/architecture.md#shutdown-and-crashes): stop taking jobs, send open batches now, let in-flight
    * requests finish, and give up waiting after `timeoutMs` (jobs still held then are released by
@@ -122,7 +138,7 @@ function noteFetched(source: SourceState, fetchedAtMs: number | undefined): void
 const LIMITER_CEILING = 1_000_000_000;
 
 /**
- * One BullMQ worker per enabled provider queue. Each job is opened (validated, unsealed in memory),
+ * One BullMQ worker per enabled provider queue and shard. Each job is opened (validated, unsealed in memory),
  * checked for expiry, handed to its provider's batcher, and settled from its own result.
  */
 export function createWorkers(deps: WorkerDeps): Workers {
@@ -133,13 +149,15 @@ export function createWorkers(deps: WorkerDeps): Workers {
   const held: Record<Provider, number> = { meta: 0, google: 0 };
   // Google has its own: a 2,000-event request needs a worker that may hold 2,000 jobs (docs/decisions.md#per-provider-worker-concurrency).
   const concurrency: Record<Provider, number> = { meta: deps.concurrency, google: deps.googleConcurrency ?? deps.concurrency };
-  const sources: Record<Provider, SourceState> = { meta: newSourceState(), google: newSourceState() };
+  // One per shard worker: a provider's source is dry when every shard it consumes ran dry.
+  const sources: Record<Provider, SourceState[]> = { meta: [], google: [] };
+  const limitedUntil: Record<Provider, number> = { meta: 0, google: 0 };
   // A draining backlog may hold a batch up to 10 lingers so it leaves full (Batcher); live traffic keeps the plain linger.
   const settings = (provider: Provider) => ({
     lingerMs: deps.batchLingerMs,
     maxLingerMs: BACKLOG_LINGER_FACTOR * deps.batchLingerMs,
     canGrow: () => held[provider] < concurrency[provider],
-    backlog: () => !sources[provider].dry,
+    backlog: () => sources[provider].some((source) => !source.dry),
   });
   const dispatchers: Dispatcher[] = [];
   if (deps.meta) dispatchers.push(createMetaDispatcher(deps.meta.client, { ...settings('meta'), maxSize: deps.meta.batchMax }, deps.logger));
@@ -150,30 +168,43 @@ export function createWorkers(deps: WorkerDeps): Workers {
     dispatchers.push(createGoogleDispatcher(client, { customerId, timeZone }, { ...settings('google'), maxSize: batchMax }, deps.logger));
   }
 
-  const workers: Partial<Record<Provider, Worker<unknown, DeliveryOutcome>>> = {};
-  const queues: Partial<Record<Provider, Queue>> = {};
-  for (const dispatcher of dispatchers) {
-    const { provider } = dispatcher;
-    const queue = new Queue(QUEUE_NAMES[provider], { connection: deps.connection, prefix });
-    queue.on('error', (error) => { deps.logger.warn({ provider, error: error.name }, 'queue connection error'); });
-    queues[provider] = queue;
-    let limitedUntil = 0;
+  const shards = deps.shards ?? [{ label: '0', prefix }];
+  // Each BullMQ worker holds at most its share of the provider's concurrency (WORKER_CONCURRENCY,
+  // GOOGLE_WORKER_CONCURRENCY), so a process consuming many shards does not hold many times the jobs
+  // (memory); the provider's one batcher still fills from every shard at once.
+  const shardConcurrency = (provider: Provider) => Math.max(1, Math.ceil(concurrency[provider] / shards.length));
+  const all: { shard: WorkerShard; provider: Provider; worker: Worker<unknown, DeliveryOutcome>; queue: Queue }[] = [];
+  const providerQueues: Record<Provider, Queue[]> = { meta: [], google: [] };
+  for (const shard of shards) {
+    for (const dispatcher of dispatchers) {
+      const { provider } = dispatcher;
+      const queue = new Queue(QUEUE_NAMES[provider], { connection: deps.connection, prefix: shard.prefix });
+      queue.on('error', (error) => { deps.logger.warn({ provider, shard: shard.label, error: error.name }, 'queue connection error'); });
+      providerQueues[provider].push(queue);
+      const source = newSourceState();
+      sources[provider].push(source);
+      all.push({ shard, provider, queue, worker: startShardWorker(provider, dispatcher, shard, queue, source) });
+    }
+  }
+
+  function startShardWorker(provider: Provider, dispatcher: Dispatcher, shard: WorkerShard, queue: Queue, source: SourceState): Worker<unknown, DeliveryOutcome> {
     const context: SettleContext = {
       provider, metrics: deps.metrics, block, backoff: deps.retry, nowMs,
       blockedRetryMs: deps.blockedRetryMs ?? 300_000,
-      // Every job of a throttled batch asks; one Redis write per throttle is enough.
+      // Every job of a throttled batch asks; one Redis write per throttle and shard is enough. The
+      // throttle is the provider's, so every shard of it pauses.
       rateLimit: async (ms) => {
         const until = nowMs() + ms;
-        if (until <= limitedUntil) return;
-        limitedUntil = until;
-        await queue.rateLimit(ms);
+        if (until <= limitedUntil[provider]) return;
+        limitedUntil[provider] = until;
+        await Promise.all(providerQueues[provider].map((shardQueue) => shardQueue.rateLimit(ms)));
         deps.logger.warn({ provider, waitMs: ms }, 'provider throttled; queue paused');
       },
     };
 
     const processor = async (job: Job<unknown, DeliveryOutcome>, token?: string): Promise<DeliveryOutcome> => {
       held[provider] += 1;
-      noteFetched(sources[provider], job.processedOn);
+      noteFetched(source, job.processedOn);
       try {
         let opened: OpenedJob;
         try {
@@ -198,8 +229,8 @@ export function createWorkers(deps: WorkerDeps): Workers {
 
     const worker = new Worker<unknown, DeliveryOutcome>(QUEUE_NAMES[provider], processor, {
       connection: deps.connection,
-      prefix,
-      concurrency: concurrency[provider],
+      prefix: shard.prefix,
+      concurrency: shardConcurrency(provider),
       lockDuration: deps.lockDurationMs ?? 30_000,
       stalledInterval: deps.stalledIntervalMs ?? 30_000,
       // A worker's death stalls every job it held, nearly all of them innocent; with 3 the reliability
@@ -213,10 +244,11 @@ export function createWorkers(deps: WorkerDeps): Workers {
           backoffDelayMs(attemptsMade, deps.retry, error instanceof RetryableError ? error.retryAfterMs : undefined),
       },
     });
-    worker.on('error', (error) => { deps.logger.warn({ provider, error: error.name }, 'worker error'); });
+    worker.on('error', (error) => { deps.logger.warn({ provider, shard: shard.label, error: error.name }, 'worker error'); });
     worker.on('drained', () => {
-      noteDrained(sources[provider]);
-      dispatcher.noteDrained();
+      noteDrained(source);
+      // The batch may leave early only when every shard of the provider ran dry.
+      if (sources[provider].every((each) => each.dry)) dispatcher.noteDrained();
     });
     worker.on('failed', (job) => {
       // Jobs failed by BullMQ itself, not by settle (which counts its own): a job that stalled more
@@ -224,22 +256,28 @@ export function createWorkers(deps: WorkerDeps): Workers {
       // takes it fails it without running the processor.
       if (job?.deferredFailure) deps.metrics.dispatchEvents.inc({ provider, outcome: 'failed' });
     });
-    workers[provider] = worker;
+    return worker;
   }
+  const first = shards[0];
+  const workers: Partial<Record<Provider, Worker<unknown, DeliveryOutcome>>> = Object.fromEntries(
+    all.filter((entry) => entry.shard === first).map((entry) => [entry.provider, entry.worker]));
+  const queues: Partial<Record<Provider, Queue>> = Object.fromEntries(all.filter((entry) => entry.shard === first).map((entry) => [entry.provider, entry.queue]));
 
   const collector = startQueueDepthCollector({
-    connection: deps.connection, prefix, queues, metrics: deps.metrics, intervalMs: deps.queueDepthIntervalMs ?? 15_000, id: randomUUID(),
+    connection: deps.connection, prefix, queues: all.map(({ shard, queue }) => ({ shard: shard.label, queue })),
+    metrics: deps.metrics, intervalMs: deps.queueDepthIntervalMs ?? 15_000, id: randomUUID(),
   });
 
   let closing: Promise<void> | undefined;
   return {
     workers,
     queues,
+    all,
     close(timeoutMs) {
       closing ??= (async () => {
         collector.stop();
-        const all = Object.values(workers);
-        const stopped = Promise.all(all.map((worker) => worker.close()));
+        const running = all.map((entry) => entry.worker);
+        const stopped = Promise.all(running.map((worker) => worker.close()));
         await Promise.all(dispatchers.map((dispatcher) => dispatcher.drain()));
         let timer: NodeJS.Timeout | undefined;
         const timedOut = await Promise.race([
@@ -249,9 +287,9 @@ export function createWorkers(deps: WorkerDeps): Workers {
         clearTimeout(timer);
         if (timedOut) {
           deps.logger.warn({ timeoutMs }, 'shutdown timeout: releasing jobs still in flight');
-          await Promise.all(all.map((worker) => worker.close(true)));
+          await Promise.all(running.map((worker) => worker.close(true)));
         }
-        await Promise.all(Object.values(queues).map((queue) => queue.close()));
+        await Promise.all(all.map((entry) => entry.queue.close()));
       })();
       return closing;
     },

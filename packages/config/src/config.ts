@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_QUEUE_SHARDS, parseShardList } from './shards.js';
 
 /**
  * Every environment variable CapConnect reads (docs/architecture.md#configuration), parsed once at boot. `loadConfig` either
@@ -208,6 +209,26 @@ export interface Config {
    * @defaultValue `'redis://127.0.0.1:6379'`
    */
   redisUrl: string;
+  /**
+   * Queue shards per provider (`QUEUE_SHARDS`); 1 keeps the single `{capconnect}` queues.
+   * @defaultValue 1
+   */
+  queueShards: number;
+  /**
+   * The shards this worker process consumes, by index (`WORKER_SHARDS`).
+   * @defaultValue every shard, `0` to `QUEUE_SHARDS - 1`
+   */
+  workerShards: number[];
+  /**
+   * Replicas that must have a request's jobs before the api answers 202 (`QUEUE_WAIT_REPLICAS`).
+   * @defaultValue 0 (no `WAIT`)
+   */
+  queueWaitReplicas: number;
+  /**
+   * How long the api waits for those replicas, in ms (`QUEUE_WAIT_TIMEOUT_MS`).
+   * @defaultValue 500
+   */
+  queueWaitTimeoutMs: number;
   /** Accepted shared secrets, current and rotating-out (`WEBHOOK_SECRET`, comma-separated); required by the api. */
   webhookSecrets: string[];
   /**
@@ -411,6 +432,10 @@ const envSchema = z.object({
   PORT: int(0, 65535).default(3000),
   // redis://, rediss:// (TLS), and the host-list forms packages/queue understands for Sentinel and Cluster.
   REDIS_URL: z.string().regex(/^(rediss?|redis-sentinel|redis-cluster):\/\/\S+$/).default('redis://127.0.0.1:6379'),
+  QUEUE_SHARDS: int(1, MAX_QUEUE_SHARDS).default(1),
+  WORKER_SHARDS: z.string().optional(),
+  QUEUE_WAIT_REPLICAS: int(0, 5).default(0),
+  QUEUE_WAIT_TIMEOUT_MS: int(1, 10_000).default(500),
   WEBHOOK_SECRET: z.string().optional(),
   WEBHOOK_SIGNING_SECRET: z.string().min(16).optional(),
   QUEUE_ENCRYPTION_KEY: z.string().optional(),
@@ -556,6 +581,12 @@ function buildConfig(env: Env, options: LoadOptions): Config {
   if (!options.allowMissingSecrets && options.service !== 'cli' && env.QUEUE_ENCRYPTION_KEY === undefined) {
     problems.push('QUEUE_ENCRYPTION_KEY: is required (base64 of 32 random bytes; `openssl rand -base64 32`)');
   }
+  let workerShards: number[] = [];
+  try {
+    workerShards = parseShardList(env.WORKER_SHARDS, env.QUEUE_SHARDS);
+  } catch (error) {
+    problems.push(`WORKER_SHARDS: ${error instanceof Error ? error.message : 'is invalid'}`);
+  }
   if (env.RETRY_BASE_DELAY_MS > env.RETRY_MAX_DELAY_MS) {
     problems.push('RETRY_BASE_DELAY_MS: must not exceed RETRY_MAX_DELAY_MS');
   }
@@ -645,6 +676,10 @@ function buildConfig(env: Env, options: LoadOptions): Config {
     service: options.service,
     port: env.PORT,
     redisUrl: env.REDIS_URL,
+    queueShards: env.QUEUE_SHARDS,
+    workerShards,
+    queueWaitReplicas: env.QUEUE_WAIT_REPLICAS,
+    queueWaitTimeoutMs: env.QUEUE_WAIT_TIMEOUT_MS,
     webhookSecrets,
     queueEncryptionKey: env.QUEUE_ENCRYPTION_KEY ?? '',
     defaultCountryCode: env.DEFAULT_COUNTRY_CODE,

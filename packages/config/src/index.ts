@@ -20,3 +20,4 @@ export {
   type RetryPolicy,
   type Service,
 } from './config.js';
+export { MAX_QUEUE_SHARDS, parseShardList } from './shards.js';

@@ -10,9 +10,10 @@ import { createRequestRecords, type RequestDiagnostics } from './request-records
  * (docs/architecture.md#request-diagnostics). Undefined when the event was not sent through the
  * Data Manager API in the last 50 h.
  */
-export async function readRequestDiagnostics(queue: Queue, eventId: string): Promise<RequestDiagnostics | undefined> {
+export async function readRequestDiagnostics(queue: Queue, eventId: string, prefix?: string): Promise<RequestDiagnostics | undefined> {
   const client = await queue.getBackend().client as unknown as RedisConnection;
-  return createRequestRecords(client, { prefix: queue.opts.prefix ?? QUEUE_PREFIX, firstPollDelayMs: 0 }).forEvent(eventId);
+  // Records live under the base prefix, not a queue shard's (the worker writes them once per process).
+  return createRequestRecords(client, { prefix: prefix ?? queue.opts.prefix ?? QUEUE_PREFIX, firstPollDelayMs: 0 }).forEvent(eventId);
 }
 
 /**
@@ -20,10 +21,10 @@ export async function readRequestDiagnostics(queue: Queue, eventId: string): Pro
  * retention: when the job is gone but the record is not, the entry is rebuilt from the record
  * (`sent`, the request id as reference; `attempts` is then a lower bound).
  */
-export async function withRequestDiagnostics(googleQueue: Queue, eventId: string, statuses: DeliveryStatus[]): Promise<DeliveryStatus[]> {
+export async function withRequestDiagnostics(googleQueue: Queue, eventId: string, statuses: DeliveryStatus[], prefix?: string): Promise<DeliveryStatus[]> {
   const google = statuses.find((status) => status.provider === 'google');
   if (google !== undefined && google.state !== 'sent') return statuses;
-  const diagnostics = await readRequestDiagnostics(googleQueue, eventId);
+  const diagnostics = await readRequestDiagnostics(googleQueue, eventId, prefix);
   if (diagnostics === undefined) return statuses;
   if (google !== undefined) return statuses.map((status) => (status === google ? { ...status, diagnostics } : status));
   return [...statuses, {

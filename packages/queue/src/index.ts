@@ -19,6 +19,7 @@ export {
   waitForOutcomes,
   type DeliveryTarget,
   type ProviderQueues,
+  type ShardedQueues,
   type WaitOptions,
   type WaitResult,
 } from './status.js';
@@ -30,3 +31,9 @@ export {
   type RequestRecordInfo, type RequestRecordInput, type RequestRecords, type RequestRecordsOptions, type RequestResult,
 } from './request-records.js';
 export { readRequestDiagnostics, withRequestDiagnostics } from './event-diagnostics.js';
+export {
+  CLUSTER_SLOTS, MAX_QUEUE_SHARDS, isShardPrefixOf, keySlot, shardOfEvent, shardOfJobId, shardPrefixes,
+} from './shards.js';
+export { discoverQueues, discoverShardPrefixes, type QueueRef } from './discover.js';
+export { isSlotMovingError, retryWhileSlotsMove, type SlotRetryOptions } from './slot-retry.js';
+export { ShardQueues, type QueueShard, type ShardProviderQueues, type ShardQueuesOptions } from './shard-queues.js';

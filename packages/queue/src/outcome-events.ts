@@ -20,8 +20,17 @@ export interface OutcomeEventsOptions {
    * connection (a fail-fast `producer` one would time the read out). The hub closes them.
    */
   connect: () => RedisConnection;
-  /** BullMQ prefix, default `{capconnect}`. */
+  /**
+   * BullMQ key prefix.
+   * @defaultValue `'{capconnect}'` (`QUEUE_PREFIX`)
+   */
   prefix?: string;
+  /**
+   * Every queue shard's prefix, when there are several (docs/architecture.md#shards). Each costs
+   * one blocking connection per provider.
+   * @defaultValue `[prefix]`
+   */
+  prefixes?: readonly string[];
 }
 
 type Listener = () => void;
@@ -31,10 +40,11 @@ export class OutcomeEvents {
   private readonly streams: { events: QueueEvents; connection: RedisConnection }[] = [];
 
   constructor(options: OutcomeEventsOptions) {
-    for (const provider of PROVIDERS) {
+    const streams = (options.prefixes ?? [options.prefix ?? QUEUE_PREFIX]).flatMap((prefix) => PROVIDERS.map((provider) => ({ prefix, provider })));
+    for (const { prefix, provider } of streams) {
       const connection = options.connect();
       connection.on('error', () => undefined);
-      const events = new QueueEvents(QUEUE_NAMES[provider], { connection, prefix: options.prefix ?? QUEUE_PREFIX });
+      const events = new QueueEvents(QUEUE_NAMES[provider], { connection, prefix });
       // Errors show on the stream read, which BullMQ retries; the waiter's safety poll covers the gap.
       events.on('error', () => undefined);
       // `failed` is only emitted when a job has no attempt left; a retry is `delayed` or `waiting`,

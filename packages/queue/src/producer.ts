@@ -1,11 +1,15 @@
 import { PROVIDERS, type Keyring, type PreparedEvent, type Provider } from '@capconnect/core';
-import { Queue } from 'bullmq';
+import { Cluster } from 'ioredis';
 import { toJobData } from './job-data.js';
 import { jobIdFor } from './job-id.js';
 import { jobOptions, type JobPolicy } from './job-options.js';
 import type { JobData } from './job-schema.js';
 import { JOB_NAME, QUEUE_NAMES, QUEUE_PREFIX } from './queue-names.js';
 import type { RedisConnection } from './connection.js';
+import { ShardQueues, type QueueShard, type ShardProviderQueues } from './shard-queues.js';
+import { keySlot } from './shards.js';
+import { retryWhileSlotsMove } from './slot-retry.js';
+import { waitForReplicas } from './replica-wait.js';
 
 /** Up to this many jobs, the existence check uses plain commands instead of a pipeline. */
 const SMALL_CHECK = 8;
@@ -19,10 +23,31 @@ export interface ProducerOptions {
   /** A `producer`-role connection (fails fast); the producer does not close it. */
   connection: RedisConnection;
   /**
-   * BullMQ key prefix; tests use a fresh one each.
+   * BullMQ key prefix; tests use a fresh one each. Shard prefixes derive from it.
    * @defaultValue `'{capconnect}'` (`QUEUE_PREFIX`)
    */
   prefix?: string;
+  /**
+   * Queue shards per provider (`QUEUE_SHARDS`): jobs go to the shard of their event id (docs/architecture.md#shards).
+   * @defaultValue 1
+   */
+  shards?: number;
+  /**
+   * Replicas (`QUEUE_WAIT_REPLICAS`): before `enqueue` resolves, this many replicas of every master
+   * written to must have the jobs (Redis `WAIT`), so a failover cannot lose an acknowledged event.
+   * @defaultValue 0 (no `WAIT`)
+   */
+  waitReplicas?: number;
+  /**
+   * The longest `WAIT`, in ms (`QUEUE_WAIT_TIMEOUT_MS`); past it `enqueue` throws `QueueUnavailableError`.
+   * @defaultValue 500
+   */
+  waitTimeoutMs?: number;
+  /**
+   * How long adds are repeated while a cluster slot moves or fails over, in ms.
+   * @defaultValue 1000
+   */
+  slotRetryMs?: number;
   keyring: Keyring;
   policy: JobPolicy;
   /**
@@ -45,17 +70,33 @@ export interface EnqueuedJob {
   status: 'queued' | 'duplicate';
 }
 
+interface PendingJob {
+  provider: Provider;
+  jobId: string;
+  itemIndex: number;
+  data: JobData;
+  eventId: string;
+  shard: QueueShard;
+}
+
 /**
- * Enqueues delivery jobs: one job per event per destination, sealed, with the idempotent job id.
- * A whole call is one round of `addBulk` per queue, so a 1000-item batch costs two Redis scripts.
+ * Enqueues delivery jobs: one job per event per destination, sealed, with the idempotent job id,
+ * on the shard of the event id. A whole call is one round of `addBulk` per queue and shard, so a
+ * 1000-item batch on one shard costs two Redis scripts.
  */
 export class Producer {
   readonly prefix: string;
-  readonly queues: Readonly<Record<Provider, Queue<JobData>>>;
+  /** Every shard's queues (one shard, `{capconnect}`, by default). */
+  readonly shards: ShardQueues;
+  /** The first shard's queues: with one shard, the only ones. */
+  readonly queues: ShardProviderQueues;
   private readonly connection: RedisConnection;
   private readonly keyring: Keyring;
   private readonly policy: JobPolicy;
   private readonly readyTimeoutMs: number;
+  private readonly waitReplicas: number;
+  private readonly waitTimeoutMs: number;
+  private readonly slotRetryMs: number;
 
   constructor(options: ProducerOptions) {
     this.prefix = options.prefix ?? QUEUE_PREFIX;
@@ -63,13 +104,13 @@ export class Producer {
     this.keyring = options.keyring;
     this.policy = options.policy;
     this.readyTimeoutMs = options.readyTimeoutMs ?? 500;
-    const make = (provider: Provider) =>
-      new Queue<JobData>(QUEUE_NAMES[provider], { connection: options.connection, prefix: this.prefix });
-    this.queues = { meta: make('meta'), google: make('google') };
-    for (const queue of Object.values(this.queues)) {
-      // Errors surface on the failing call; the queue's own error event only needs a listener.
-      queue.on('error', () => undefined);
-    }
+    this.waitReplicas = options.waitReplicas ?? 0;
+    this.waitTimeoutMs = options.waitTimeoutMs ?? 500;
+    this.slotRetryMs = options.slotRetryMs ?? 1000;
+    this.shards = new ShardQueues({ connection: options.connection, prefix: this.prefix, count: options.shards ?? 1 });
+    const [first] = this.shards.shards();
+    if (!first) throw new RangeError('no queue shard');
+    this.queues = first.queues;
   }
 
   /**
@@ -79,8 +120,9 @@ export class Producer {
   async enqueue(items: readonly EnqueueItem[], ingestedAt = Date.now()): Promise<EnqueuedJob[][]> {
     const results: EnqueuedJob[][] = items.map(() => []);
     const seen = new Set<string>();
-    const pending: { provider: Provider; jobId: string; itemIndex: number; data: JobData; eventId: string }[] = [];
+    const pending: PendingJob[] = [];
     items.forEach((item, itemIndex) => {
+      const shard = this.shards.shardOf(item.eventId);
       for (const prepared of item.prepared) {
         const jobId = jobIdFor(prepared.provider, item.eventId);
         if (seen.has(jobId)) {
@@ -88,28 +130,39 @@ export class Producer {
           continue;
         }
         seen.add(jobId);
-        pending.push({ provider: prepared.provider, jobId, itemIndex, eventId: item.eventId, data: toJobData(prepared, this.keyring, ingestedAt) });
+        pending.push({ provider: prepared.provider, jobId, itemIndex, eventId: item.eventId, shard, data: toJobData(prepared, this.keyring, ingestedAt) });
       }
     });
     if (pending.length === 0) return results;
 
     try {
       await this.awaitReady(this.readyTimeoutMs);
-      // The existence check and the adds leave in the same tick on the same connection, so Redis
-      // answers EXISTS before it runs the adds: one round trip, and the check sees the state before.
-      const existingCheck = this.existingJobIds(pending);
-      const adds = PROVIDERS.map((provider) => {
-        const jobs = pending.filter((job) => job.provider === provider);
+      const deadlineMs = Date.now() + this.slotRetryMs;
+      const byShard = new Map<QueueShard, PendingJob[]>();
+      for (const job of pending) byShard.set(job.shard, [...(byShard.get(job.shard) ?? []), job]);
+      // On one Redis the existence check and the adds leave in the same tick on the same
+      // connection, so Redis answers EXISTS before it runs the adds: one round trip, and the check
+      // sees the state before. A cluster client writes a pipeline and a command to a node whose
+      // connection is still opening in either order, so there the adds wait for the check
+      // (docs/decisions.md#retrying-adds-during-slot-moves).
+      const existingChecks = Promise.all([...byShard.values()].map((jobs) => retryWhileSlotsMove(() => this.existingJobIds(jobs), { deadlineMs })));
+      if (this.connection instanceof Cluster) await existingChecks;
+      const adds = [...byShard].flatMap(([shard, shardJobs]) => PROVIDERS.map((provider) => {
+        const jobs = shardJobs.filter((job) => job.provider === provider);
         const [only] = jobs;
         if (only === undefined) return Promise.resolve();
-        if (jobs.length === 1) {
-          return this.queues[provider].add(JOB_NAME, only.data, jobOptions(provider, only.eventId, this.policy));
-        }
-        return this.queues[provider].addBulk(
-          jobs.map((job) => ({ name: JOB_NAME, data: job.data, opts: jobOptions(provider, job.eventId, this.policy) })),
-        );
-      });
-      const [existing] = await Promise.all([existingCheck, ...adds]);
+        const queue = shard.queues[provider];
+        // A retried add is harmless: the job ids are fixed, so jobs already stored are ignored (slot-retry.ts).
+        return retryWhileSlotsMove(async () => {
+          if (jobs.length === 1) await queue.add(JOB_NAME, only.data, jobOptions(provider, only.eventId, this.policy));
+          else await queue.addBulk(jobs.map((job) => ({ name: JOB_NAME, data: job.data, opts: jobOptions(provider, job.eventId, this.policy) })));
+        }, { deadlineMs });
+      }));
+      const [existingSets] = await Promise.all([existingChecks, ...adds]);
+      if (this.waitReplicas > 0) {
+        await waitForReplicas(this.connection, [...byShard.keys()].map((shard) => keySlot(shard.prefix)), this.waitReplicas, this.waitTimeoutMs);
+      }
+      const existing = new Set(existingSets.flatMap((set) => [...set]));
       for (const job of pending) {
         results[job.itemIndex]?.push({ provider: job.provider, jobId: job.jobId, status: existing.has(job.jobId) ? 'duplicate' : 'queued' });
       }
@@ -123,8 +176,9 @@ export class Producer {
    * Which job ids already exist. BullMQ silently ignores an add with an existing id, so this
    * check only decides what we *report*; the queue's own rule is what keeps duplicates out.
    */
-  private async existingJobIds(jobs: readonly { provider: Provider; jobId: string }[]): Promise<Set<string>> {
-    const keyOf = (job: { provider: Provider; jobId: string }) => `${this.prefix}:${QUEUE_NAMES[job.provider]}:${job.jobId}`;
+  private async existingJobIds(jobs: readonly PendingJob[]): Promise<Set<string>> {
+    // One shard per call: on a cluster a pipeline must stay within one slot.
+    const keyOf = (job: PendingJob) => `${job.shard.prefix}:${QUEUE_NAMES[job.provider]}:${job.jobId}`;
     const existing = new Set<string>();
     if (jobs.length <= SMALL_CHECK) {
       // ioredis copies every defined script (BullMQ defines dozens) into each pipeline it builds;
@@ -172,6 +226,6 @@ export class Producer {
   }
 
   async close(): Promise<void> {
-    await Promise.all(Object.values(this.queues).map((queue) => queue.close()));
+    await this.shards.close();
   }
 }

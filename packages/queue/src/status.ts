@@ -16,8 +16,26 @@ import { FINAL_STATES, parseFailure, type DeliveryOutcome, type DeliveryStatus }
  * fields below, so the sealed event (`data`, up to the body limit) never leaves Redis for a
  * status answer (docs/decisions.md#status-reads-and-waits).
  */
-/** The queues this module reads: the producer's or a worker's, keyed by provider. */
-export type ProviderQueues = Readonly<Record<Provider, Queue>>;
+/**
+ * The queues this module reads: one shard's, keyed by provider, or every shard's (a `ShardQueues`),
+ * which finds a job's shard from its id and, when the current shard does not know it, looks in
+ * shards an earlier `QUEUE_SHARDS` left (docs/architecture.md#changing-the-shard-count).
+ */
+export type ProviderQueues = Readonly<Record<Provider, Queue>> | ShardedQueues;
+
+/** Every shard's queues, as `ShardQueues` offers them. */
+export interface ShardedQueues {
+  /** The base prefix (`{capconnect}`), under which the per-event request records live. */
+  readonly prefix: string;
+  /** The job's queue in the shard its id routes to. */
+  queueFor(target: DeliveryTarget): Queue;
+  /** The same queue in every older shard found in Redis. */
+  olderQueuesFor(target: DeliveryTarget): Queue[];
+}
+
+function isSharded(queues: ProviderQueues): queues is ShardedQueues {
+  return 'queueFor' in queues;
+}
 
 /** One job to look at. */
 export interface DeliveryTarget {
@@ -115,7 +133,18 @@ function statusOf(queue: Queue, job: StatusFields, target: DeliveryTarget, state
 
 /** The delivery status of one job, or undefined when there is no such job (never queued, or past retention). */
 export async function readDeliveryStatus(queues: ProviderQueues, target: DeliveryTarget): Promise<DeliveryStatus | undefined> {
-  const queue = queues[target.provider];
+  if (!isSharded(queues)) return readFrom(queues[target.provider], target);
+  const status = await readFrom(queues.queueFor(target), target);
+  if (status !== undefined) return status;
+  // Queued before QUEUE_SHARDS changed: the job stays in the shard it was routed to then.
+  for (const queue of queues.olderQueuesFor(target)) {
+    const older = await readFrom(queue, target);
+    if (older !== undefined) return older;
+  }
+  return undefined;
+}
+
+async function readFrom(queue: Queue, target: DeliveryTarget): Promise<DeliveryStatus | undefined> {
   // State first, then the hash: a job read before its state could lack the outcome that a
   // state read a moment later already reports.
   const state = await queue.getJobState(target.jobId);
@@ -134,7 +163,8 @@ export async function readEventStatus(queues: ProviderQueues, eventId: string): 
     PROVIDERS.map((provider) => readDeliveryStatus(queues, { provider, jobId: jobIdFor(provider, eventId) })),
   );
   const found = statuses.filter((status): status is DeliveryStatus => status !== undefined);
-  return withRequestDiagnostics(queues.google, eventId, found);
+  if (!isSharded(queues)) return withRequestDiagnostics(queues.google, eventId, found);
+  return withRequestDiagnostics(queues.queueFor({ provider: 'google', jobId: jobIdFor('google', eventId) }), eventId, found, queues.prefix);
 }
 
 export interface WaitOptions {

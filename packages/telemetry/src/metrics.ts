@@ -104,8 +104,8 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}) 
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
   });
   const queueJobs = new Gauge({
-    name: 'capconnect_queue_jobs', help: 'Jobs per queue and state (waiting, active, delayed, failed, completed).',
-    labelNames: ['queue', 'state'] as const, registers,
+    name: 'capconnect_queue_jobs', help: 'Jobs per queue, shard and state (waiting, active, delayed, failed, completed).',
+    labelNames: ['queue', 'shard', 'state'] as const, registers,
   });
   const providerFieldWarnings = new Counter({
     name: 'capconnect_provider_field_warnings_total',

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { inject } from 'vitest';
 
 export { freeLocalPort } from '@capconnect/sandbox';
 export { startPrivateRedis, waitForRedis, type PrivateRedis, type PrivateRedisOptions } from './redis-server.js';
+export {
+  parseClusterNodes, startRedisCluster, type ClusterNodeInfo, type ClusterNodeStats, type PrivateRedisCluster, type RedisClusterOptions,
+} from './redis-cluster.js';
 export { CANARIES, CANARY_PHONES, CANARY_SEARCH } from './canaries.js';
 export { CONTRACT_FIELDS } from './contract-fields.js';
 export { captureIo, type CapturedIo } from './capture-io.js';
@@ -61,25 +64,36 @@ export async function deleteFreshPrefixKeys(): Promise<void> {
 
 /**
  * Every key matching `pattern` with its whole value rendered as text (strings, hashes, lists,
- * sets, sorted sets and streams), for tests that scan Redis for personal data.
+ * sets, sorted sets and streams), for tests that scan Redis for personal data. A
+ * `redis-cluster://` URL is scanned on every master.
  */
 export async function dumpRedis(url: string, pattern = '*'): Promise<Map<string, string>> {
-  const client = new Redis(url);
+  const cluster = url.startsWith('redis-cluster://')
+    ? new Cluster(url.slice('redis-cluster://'.length).split(',').map((hostPort) => {
+      const [host = '127.0.0.1', port = '6379'] = hostPort.split(':');
+      return { host, port: Number(port) };
+    }))
+    : undefined;
+  const client = cluster ?? new Redis(url);
   try {
+    if (cluster) await new Promise<void>((resolve) => { cluster.once('ready', () => { resolve(); }); });
     const dump = new Map<string, string>();
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', '1000');
-      cursor = next;
-      for (const key of keys) dump.set(key, await renderKey(client, key));
-    } while (cursor !== '0');
+    const nodes = cluster ? cluster.nodes('master') : [client as Redis];
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', '1000');
+        cursor = next;
+        for (const key of keys) dump.set(key, await renderKey(client, key));
+      } while (cursor !== '0');
+    }
     return dump;
   } finally {
     client.disconnect();
   }
 }
 
-async function renderKey(client: Redis, key: string): Promise<string> {
+async function renderKey(client: Redis | Cluster, key: string): Promise<string> {
   const type = await client.type(key);
   switch (type) {
     case 'string': return (await client.get(key)) ?? '';

@@ -1,6 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SandboxControl } from '@capconnect/sandbox';
-import { CANARIES, CANARY_PHONES, CANARY_SEARCH, captureIo, dumpRedis, findCanaries, startPrivateRedis, type PrivateRedis, type PrivateRedisOptions } from '@capconnect/testkit';
+import {
+  CANARIES, CANARY_PHONES, CANARY_SEARCH, captureIo, dumpRedis, findCanaries, startPrivateRedis, startRedisCluster,
+  type PrivateRedis, type PrivateRedisCluster, type PrivateRedisOptions, type RedisClusterOptions,
+} from '@capconnect/testkit';
 import { expect } from 'vitest';
 import { runCli, startStack, type Stack, type StackProcess } from '@capconnect/cli';
 
@@ -159,8 +162,14 @@ function googleView(sandbox: SandboxControl, api: GoogleApiUnderTest): GoogleVie
   };
 }
 
-export interface ReliabilityStack {
-  redis: PrivateRedis;
+/** What every scenario needs of its Redis: where it is, and how to remove it. */
+export interface ScenarioRedis {
+  readonly url: string;
+  dispose(): Promise<void>;
+}
+
+export interface ReliabilityStack<R extends ScenarioRedis = PrivateRedis> {
+  redis: R;
   stack: Stack;
   sandbox: SandboxControl;
   /** The Google fake of the API this stack delivers through. */
@@ -171,11 +180,24 @@ export interface ReliabilityStack {
 }
 
 /** A private Redis plus the whole stack on it. Each scenario gets its own; the shared Redis is never touched. */
-export async function startReliabilityStack(options: {
-  workers: number; env?: Record<string, string>; redis?: PrivateRedisOptions; googleApi?: GoogleApiUnderTest;
-}): Promise<ReliabilityStack> {
+export async function startReliabilityStack(options: StackOptions & { redis?: PrivateRedisOptions }): Promise<ReliabilityStack> {
+  return stackOn(await startPrivateRedis(options.redis ?? {}), options);
+}
+
+/** A private Redis Cluster plus the whole stack on it (the stack's `REDIS_URL` is `redis-cluster://…`). */
+export async function startClusterReliabilityStack(options: StackOptions & { cluster?: RedisClusterOptions }): Promise<ReliabilityStack<PrivateRedisCluster>> {
+  return stackOn(await startRedisCluster(options.cluster ?? {}), options);
+}
+
+interface StackOptions {
+  workers: number;
+  env?: Record<string, string>;
+  /** @defaultValue `'data-manager'` */
+  googleApi?: GoogleApiUnderTest;
+}
+
+async function stackOn<R extends ScenarioRedis>(redis: R, options: StackOptions): Promise<ReliabilityStack<R>> {
   const googleApi = options.googleApi ?? 'data-manager';
-  const redis = await startPrivateRedis(options.redis ?? {});
   let stack: Stack;
   try {
     stack = await startStack({ redisUrl: redis.url, workers: options.workers, googleApi, env: {
@@ -224,7 +246,7 @@ export async function queueCounts(redisUrl: string): Promise<Record<'meta' | 'go
 }
 
 /** Waits until both providers have accepted every acknowledged event and no job is left in flight. */
-export async function waitForDelivery(r: ReliabilityStack, timeoutMs: number): Promise<number> {
+export async function waitForDelivery(r: ReliabilityStack<ScenarioRedis>, timeoutMs: number): Promise<number> {
   const expected = r.client.acknowledged.size;
   return waitUntil(`delivery of ${expected} acknowledged events to both providers`, async () => {
     if (r.sandbox.stats('meta').accepted < expected || r.google.stats().accepted < expected) return false;
@@ -237,7 +259,7 @@ export async function waitForDelivery(r: ReliabilityStack, timeoutMs: number): P
  * The end of every scenario: each acknowledged event accepted exactly once by each provider
  * (re-sends only as provider-counted dedups), nothing accepted that was never posted, no job failed.
  */
-export async function expectExactlyOnce(r: ReliabilityStack): Promise<{ metaDeduplicated: number; googleDeduplicated: number }> {
+export async function expectExactlyOnce(r: ReliabilityStack<ScenarioRedis>): Promise<{ metaDeduplicated: number; googleDeduplicated: number }> {
   const { acknowledged, posted } = r.client;
   const metaIds = r.sandbox.metaEvents().map((entry) => String(entry.event['event_id']));
   const googleIds = r.google.acceptedIds();
@@ -285,7 +307,7 @@ export function metricValue(text: string, name: string, labels: Record<string, s
  * printed, the /metrics of the api and every live worker, and every response the client got.
  * Secrets are searched for everywhere except Redis too.
  */
-export async function expectNoCanaries(r: ReliabilityStack, extraText: readonly string[] = []): Promise<{ redisKeys: number; logBytes: number }> {
+export async function expectNoCanaries(r: ReliabilityStack<ScenarioRedis>, extraText: readonly string[] = []): Promise<{ redisKeys: number; logBytes: number }> {
   const dump = await dumpRedis(r.redis.url, '*');
   const redisText = [...dump].flat().join('\n');
   // Name the keys that hold a canary, with the surrounding text, so a failure says where it leaked.
