@@ -6,6 +6,7 @@ import {
 } from '@capconnect/queue';
 import type { Logger, Metrics } from '@capconnect/telemetry';
 import { Queue, Worker, type Job } from 'bullmq';
+import { BacklogSignal } from './backlog-signal.js';
 import { createDataManagerDispatcher, type DataManagerDelivery } from './data-manager-dispatcher.js';
 import { createGoogleDispatcher, createMetaDispatcher, type Dispatcher } from './dispatchers.js';
 import { ProviderBlock, RetryableError, settle, settleSent, type SettleContext } from './settle.js';
@@ -108,32 +109,6 @@ export const MAX_STALLED_COUNT = 10;
 /** While a backlog drains, a batch waits at most this many lingers to fill. */
 export const BACKLOG_LINGER_FACTOR = 10;
 
-/**
- * Whether a worker's queue is draining a backlog. BullMQ reports `drained` on the empty fetch that
- * follows a job, before that job's processor runs, so "drained since the batch opened" is false for
- * every trickle job. Instead: the source is dry from a `drained` report until a job arrives that
- * BullMQ fetched after that report (`processedOn` is stamped with the fetching worker's clock).
- */
-interface SourceState {
-  dry: boolean;
-  drainedAtMs: number;
-}
-
-function newSourceState(): SourceState {
-  // A worker starting on a full queue prefetches up to its concurrency before it reports anything: a backlog.
-  return { dry: false, drainedAtMs: 0 };
-}
-
-function noteDrained(source: SourceState): void {
-  source.dry = true;
-  source.drainedAtMs = Date.now();
-}
-
-function noteFetched(source: SourceState, fetchedAtMs: number | undefined): void {
-  // Same millisecond as the report: it could be either side, and assuming dry only costs batch size.
-  if (fetchedAtMs !== undefined && fetchedAtMs > source.drainedAtMs) source.dry = false;
-}
-
 /** How far above the normal job flow the limiter ceiling sits: it only exists so `queue.rateLimit` is honoured. */
 const LIMITER_CEILING = 1_000_000_000;
 
@@ -150,14 +125,14 @@ export function createWorkers(deps: WorkerDeps): Workers {
   // Google has its own: a 2,000-event request needs a worker that may hold 2,000 jobs (docs/decisions.md#per-provider-worker-concurrency).
   const concurrency: Record<Provider, number> = { meta: deps.concurrency, google: deps.googleConcurrency ?? deps.concurrency };
   // One per shard worker: a provider's source is dry when every shard it consumes ran dry.
-  const sources: Record<Provider, SourceState[]> = { meta: [], google: [] };
+  const sources: Record<Provider, BacklogSignal[]> = { meta: [], google: [] };
   const limitedUntil: Record<Provider, number> = { meta: 0, google: 0 };
   // A draining backlog may hold a batch up to 10 lingers so it leaves full (Batcher); live traffic keeps the plain linger.
   const settings = (provider: Provider) => ({
     lingerMs: deps.batchLingerMs,
     maxLingerMs: BACKLOG_LINGER_FACTOR * deps.batchLingerMs,
     canGrow: () => held[provider] < concurrency[provider],
-    backlog: () => sources[provider].some((source) => !source.dry),
+    backlog: () => sources[provider].some((source) => source.backlog),
   });
   const dispatchers: Dispatcher[] = [];
   if (deps.meta) dispatchers.push(createMetaDispatcher(deps.meta.client, { ...settings('meta'), maxSize: deps.meta.batchMax }, deps.logger));
@@ -181,13 +156,13 @@ export function createWorkers(deps: WorkerDeps): Workers {
       const queue = new Queue(QUEUE_NAMES[provider], { connection: deps.connection, prefix: shard.prefix });
       queue.on('error', (error) => { deps.logger.warn({ provider, shard: shard.label, error: error.name }, 'queue connection error'); });
       providerQueues[provider].push(queue);
-      const source = newSourceState();
+      const source = new BacklogSignal();
       sources[provider].push(source);
       all.push({ shard, provider, queue, worker: startShardWorker(provider, dispatcher, shard, queue, source) });
     }
   }
 
-  function startShardWorker(provider: Provider, dispatcher: Dispatcher, shard: WorkerShard, queue: Queue, source: SourceState): Worker<unknown, DeliveryOutcome> {
+  function startShardWorker(provider: Provider, dispatcher: Dispatcher, shard: WorkerShard, queue: Queue, source: BacklogSignal): Worker<unknown, DeliveryOutcome> {
     const context: SettleContext = {
       provider, metrics: deps.metrics, block, backoff: deps.retry, nowMs,
       blockedRetryMs: deps.blockedRetryMs ?? 300_000,
@@ -204,7 +179,7 @@ export function createWorkers(deps: WorkerDeps): Workers {
 
     const processor = async (job: Job<unknown, DeliveryOutcome>, token?: string): Promise<DeliveryOutcome> => {
       held[provider] += 1;
-      noteFetched(source, job.processedOn);
+      source.fetched(job.processedOn);
       try {
         let opened: OpenedJob;
         try {
@@ -246,7 +221,7 @@ export function createWorkers(deps: WorkerDeps): Workers {
     });
     worker.on('error', (error) => { deps.logger.warn({ provider, shard: shard.label, error: error.name }, 'worker error'); });
     worker.on('drained', () => {
-      noteDrained(source);
+      source.drained();
       // The batch may leave early only when every shard of the provider ran dry.
       if (sources[provider].every((each) => each.dry)) dispatcher.noteDrained();
     });
