@@ -3,7 +3,7 @@ import { BacklogSignal } from './backlog-signal.js';
 
 function signalAt(start: number) {
   let now = start;
-  const signal = new BacklogSignal(() => now);
+  const signal = new BacklogSignal({ graceMs: 20, nowMs: () => now });
   return { signal, advance: (ms: number) => { now += ms; return now; } };
 }
 
@@ -14,12 +14,24 @@ describe('BacklogSignal', () => {
     expect(signal.dry).toBe(false);
   });
 
-  it('is dry after a drained report, and one job fetched after it is a trickle, not a backlog', () => {
+  it('is dry after a drained report; one job fetched after it is a trickle while its report can still come', () => {
     const { signal, advance } = signalAt(1000);
     signal.drained();
     expect(signal.dry).toBe(true);
+    expect(signal.backlog).toBe(false);
     signal.fetched(advance(100));
     expect(signal.dry).toBe(false);
+    advance(20);
+    expect(signal.backlog).toBe(false);
+  });
+
+  it('is a backlog when no report followed that job within the grace (a worker prefetching a backlog)', () => {
+    const { signal, advance } = signalAt(1000);
+    signal.drained();
+    signal.fetched(advance(100));
+    advance(21);
+    expect(signal.backlog).toBe(true);
+    signal.drained();
     expect(signal.backlog).toBe(false);
   });
 
@@ -45,5 +57,7 @@ describe('BacklogSignal', () => {
     expect(signal.dry).toBe(true);
     signal.fetched(undefined);
     expect(signal.dry).toBe(true);
+    advance(100);
+    expect(signal.backlog).toBe(false);
   });
 });

@@ -109,6 +109,9 @@ export const MAX_STALLED_COUNT = 10;
 /** While a backlog drains, a batch waits at most this many lingers to fill. */
 export const BACKLOG_LINGER_FACTOR = 10;
 
+/** How long a `drained` report may take to follow a job before a lone job counts as a backlog (BacklogSignal). */
+const BACKLOG_GRACE_MS = 20;
+
 /** How far above the normal job flow the limiter ceiling sits: it only exists so `queue.rateLimit` is honoured. */
 const LIMITER_CEILING = 1_000_000_000;
 
@@ -156,7 +159,7 @@ export function createWorkers(deps: WorkerDeps): Workers {
       const queue = new Queue(QUEUE_NAMES[provider], { connection: deps.connection, prefix: shard.prefix });
       queue.on('error', (error) => { deps.logger.warn({ provider, shard: shard.label, error: error.name }, 'queue connection error'); });
       providerQueues[provider].push(queue);
-      const source = new BacklogSignal();
+      const source = new BacklogSignal({ graceMs: Math.min(BACKLOG_GRACE_MS, deps.batchLingerMs / 2) });
       sources[provider].push(source);
       all.push({ shard, provider, queue, worker: startShardWorker(provider, dispatcher, shard, queue, source) });
     }
