@@ -15,6 +15,12 @@ export interface NormalizeContext {
    * never outlives the request that brought it.
    */
   phoneMemo?: Map<string, string | undefined>;
+  /**
+   * Digests already computed for this one event, by normalized text: Meta's and Google's rules often
+   * produce the same text (`john`, a non-Gmail address), and a digest depends on the text alone.
+   * Same lifetime as `phoneMemo`.
+   */
+  digestMemo?: Map<string, string>;
 }
 
 /**

@@ -52,7 +52,7 @@ export function hashMetaUserData(customer: Customer, context: NormalizeContext):
   const warnings: Warning[] = [];
   for (const rule of metaFieldRules(customer, context)) {
     const raw: CustomerValue | undefined = customer[rule.source];
-    const result = digestValues(`customer.${rule.source}`, raw, rule.normalize);
+    const result = digestValues(`customer.${rule.source}`, raw, rule.normalize, context.digestMemo);
     warnings.push(...result.warnings);
     if (result.digests.length > 0) {
       userData[rule.key] = result.digests;

@@ -45,6 +45,17 @@ export function normalizeValues(field: string, raw: CustomerValue | undefined, n
   return { values, warnings };
 }
 
+/** SHA-256 of a normalized value, through the event's memo when there is one (see `NormalizeContext.digestMemo`). */
+function digestOf(value: string, memo: Map<string, Digest> | undefined): Digest {
+  if (memo === undefined) return sha256Hex(value);
+  let digest = memo.get(value);
+  if (digest === undefined) {
+    digest = sha256Hex(value);
+    memo.set(value, digest);
+  }
+  return digest;
+}
+
 export interface DigestedValues {
   digests: Digest[];
   warnings: Warning[];
@@ -53,9 +64,15 @@ export interface DigestedValues {
 /**
  * Like `normalizeValues`, then SHA-256. A value that already is a 64-hex digest is passed through
  * lowercased and never hashed again (docs/architecture.md#normalization-and-hashing). Duplicates are removed
- * after hashing, so a plain value and its own digest count once.
+ * after hashing, so a plain value and its own digest count once. `memo` (per event) spares hashing a
+ * normalized form another rule already hashed (Meta's and Google's email are often the same text).
  */
-export function digestValues(field: string, raw: CustomerValue | undefined, normalize: Normalizer): DigestedValues {
+export function digestValues(
+  field: string,
+  raw: CustomerValue | undefined,
+  normalize: Normalizer,
+  memo?: Map<string, Digest>,
+): DigestedValues {
   const digests: Digest[] = [];
   const warnings: Warning[] = [];
   for (const entry of entriesOf(field, raw)) {
@@ -68,7 +85,7 @@ export function digestValues(field: string, raw: CustomerValue | undefined, norm
     } else {
       const result = normalize(prepared);
       if (result.ok) {
-        digest = sha256Hex(result.value);
+        digest = digestOf(result.value, memo);
       } else {
         warnings.push({ field: entry.field, code: result.code });
       }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { IngestItem } from '../contract.js';
 import type { GoogleIdentifiers } from '../normalize/google.js';
 import type {
@@ -27,7 +27,7 @@ export const DERIVED_TRANSACTION_ID_PREFIX = 'cc-';
  */
 export function dataManagerTransactionId(event: Pick<EventMetadata, 'eventId' | 'orderId'>): string {
   if (event.orderId !== undefined) return event.orderId;
-  return DERIVED_TRANSACTION_ID_PREFIX + createHash('sha256').update(event.eventId, 'utf8').digest('hex').slice(0, 32);
+  return DERIVED_TRANSACTION_ID_PREFIX + hash('sha256', event.eventId, 'hex').slice(0, 32);
 }
 
 const EVENT_SOURCES: Readonly<Record<ActionSource, DataManagerEventSource>> = {
