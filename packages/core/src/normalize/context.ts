@@ -1,6 +1,5 @@
 import type { Customer } from '../contract.js';
 import { toAlpha2 } from './country.js';
-import { entriesOf } from './values.js';
 import { prepareRaw } from './text.js';
 
 /** What the per-provider rules need besides the value itself. */
@@ -28,8 +27,11 @@ export interface NormalizeContext {
  * country. It decides the phone region, the US ZIP rule and whether US/CA state names are mapped.
  */
 export function customerCountry(customer: Customer): string | undefined {
-  for (const entry of entriesOf('customer.country', customer.country)) {
-    const alpha2 = toAlpha2(prepareRaw(entry.value));
+  const raw = customer.country;
+  if (raw === undefined) return undefined;
+  if (typeof raw === 'string') return toAlpha2(prepareRaw(raw));
+  for (const value of raw) {
+    const alpha2 = toAlpha2(prepareRaw(value));
     if (alpha2 !== undefined) {
       return alpha2;
     }

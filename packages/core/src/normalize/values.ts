@@ -4,27 +4,13 @@ import type { CustomerValue } from '../contract.js';
 import type { Normalizer } from './result.js';
 import { prepareRaw } from './text.js';
 
-/** One input value, its path for warnings, and its position. */
-interface Entry {
-  field: string;
-  value: string;
-}
-
-/** `customer.phone` for a single string, `customer.phone[1]` for the second array element. */
-export function entriesOf(field: string, raw: CustomerValue | undefined): Entry[] {
-  if (raw === undefined) {
-    return [];
-  }
-  if (typeof raw === 'string') {
-    return [{ field, value: raw }];
-  }
-  return raw.map((value, index) => ({ field: `${field}[${index}]`, value }));
-}
-
 export interface NormalizedValues {
   values: string[];
   warnings: Warning[];
 }
+
+/** The path of element `index` for warnings: `customer.phone` for a single string, `customer.phone[1]` in an array. */
+const fieldAt = (field: string, raw: CustomerValue, index: number): string => (typeof raw === 'string' ? field : `${field}[${index}]`);
 
 /**
  * Normalizes every element of a customer field (docs/architecture.md#normalization-and-hashing): NFC, trim, the field's rule; empty and
@@ -33,16 +19,23 @@ export interface NormalizedValues {
 export function normalizeValues(field: string, raw: CustomerValue | undefined, normalize: Normalizer): NormalizedValues {
   const values: string[] = [];
   const warnings: Warning[] = [];
-  for (const entry of entriesOf(field, raw)) {
-    const prepared = prepareRaw(entry.value);
+  if (raw === undefined) return { values, warnings };
+  const count = typeof raw === 'string' ? 1 : raw.length;
+  for (let index = 0; index < count; index += 1) {
+    const prepared = prepareRaw(typeof raw === 'string' ? raw : (raw[index] as string));
     const result = prepared.length === 0 ? ({ ok: false, code: 'empty_value' } as const) : normalize(prepared);
     if (!result.ok) {
-      warnings.push({ field: entry.field, code: result.code });
+      warnings.push({ field: fieldAt(field, raw, index), code: result.code });
     } else if (!values.includes(result.value)) {
       values.push(result.value);
     }
   }
   return { values, warnings };
+}
+
+export interface DigestedValues {
+  digests: Digest[];
+  warnings: Warning[];
 }
 
 /** SHA-256 of a normalized value, through the event's memo when there is one (see `NormalizeContext.digestMemo`). */
@@ -54,11 +47,6 @@ function digestOf(value: string, memo: Map<string, Digest> | undefined): Digest 
     memo.set(value, digest);
   }
   return digest;
-}
-
-export interface DigestedValues {
-  digests: Digest[];
-  warnings: Warning[];
 }
 
 /**
@@ -75,11 +63,13 @@ export function digestValues(
 ): DigestedValues {
   const digests: Digest[] = [];
   const warnings: Warning[] = [];
-  for (const entry of entriesOf(field, raw)) {
-    const prepared = prepareRaw(entry.value);
+  if (raw === undefined) return { digests, warnings };
+  const count = typeof raw === 'string' ? 1 : raw.length;
+  for (let index = 0; index < count; index += 1) {
+    const prepared = prepareRaw(typeof raw === 'string' ? raw : (raw[index] as string));
     let digest: Digest | undefined;
     if (prepared.length === 0) {
-      warnings.push({ field: entry.field, code: 'empty_value' });
+      warnings.push({ field: fieldAt(field, raw, index), code: 'empty_value' });
     } else if (isDigest(prepared)) {
       digest = prepared.toLowerCase();
     } else {
@@ -87,7 +77,7 @@ export function digestValues(
       if (result.ok) {
         digest = digestOf(result.value, memo);
       } else {
-        warnings.push({ field: entry.field, code: result.code });
+        warnings.push({ field: fieldAt(field, raw, index), code: result.code });
       }
     }
     if (digest !== undefined && !digests.includes(digest)) {

@@ -98,7 +98,8 @@ function metaMatchFields(item: IngestItem, warnings: Warning[]): MetaMatchFields
   return match;
 }
 
-function uniqueWarnings(warnings: readonly Warning[]): Warning[] {
+function uniqueWarnings(warnings: Warning[]): Warning[] {
+  if (warnings.length < 2) return warnings;
   const seen = new Set<string>();
   return warnings.filter(({ field, code }) => {
     const key = `${field}\u0000${code}`;
