@@ -22,6 +22,8 @@ WORKDIR /src
 
 # Dependencies first, from the lockfile alone: this layer is reused until pnpm-lock.yaml changes.
 COPY pnpm-lock.yaml pnpm-workspace.yaml .npmrc .pnpmfile.cjs ./
+# pnpm-workspace.yaml's patchedDependencies name these files: the install applies them.
+COPY patches ./patches
 RUN --mount=type=cache,id=capconnect-pnpm-store,target=/pnpm/store \
     pnpm fetch --store-dir /pnpm/store
 

@@ -14,6 +14,9 @@ export const MAX_ITEM_BYTES = 32_768;
 /** Oldest accepted `eventTime`, in seconds before now: no platform takes a conversion older than 90 days. */
 export const MAX_EVENT_AGE_S = 90 * 86_400;
 
+/** An email address anywhere in an id (ids travel unhashed). */
+export const EMAIL_INSIDE = /[^\s@]+@[^\s@]+\.[^\s@]+/;
+
 export const ID_CONTROL_MESSAGE = 'must not contain control characters or unpaired surrogates';
 export const ID_PHONE_MESSAGE = 'must not be a phone number (ids are not hashed)';
 

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { MESSAGING_CHANNELS } from './meta-messaging.js';
 import { ACTION_SOURCES, PROVIDERS } from './types.js';
 import { describeIssues, type ContractIssue } from './contract-issues.js';
+import { createContractCheck } from './contract-check.js';
 import {
-  ID_CONTROL_MESSAGE, ID_PHONE_MESSAGE, MAX_EVENT_AGE_S, customDataIssue, hasControlOrLoneSurrogate, isInternationalPhoneNumber, itemSizeIssue,
+  EMAIL_INSIDE, ID_CONTROL_MESSAGE, ID_PHONE_MESSAGE, MAX_EVENT_AGE_S, customDataIssue, hasControlOrLoneSurrogate, isInternationalPhoneNumber, itemSizeIssue,
 } from './contract-limits.js';
 import { postedEventId } from './event-id.js';
 
@@ -42,8 +43,6 @@ const nonBlank = (max: number) =>
     .string()
     .max(max)
     .refine((value) => value.trim().length > 0, { error: 'must not be blank' });
-
-const EMAIL_INSIDE = /[^\s@]+@[^\s@]+\.[^\s@]+/;
 
 /**
  * Ids and names travel unhashed (Redis, provider payloads): an email address or an international
@@ -125,6 +124,18 @@ export const ingestItemSchema = z.strictObject({
 
 type ParsedIngestItem = z.output<typeof ingestItemSchema>;
 
+/**
+ * The compiled check of the same schemas (contract-check.ts): zod's output for what it accepts, else
+ * undefined (then zod decides). Exported for its property test only.
+ */
+export const compiledIngestCheck = createContractCheck({
+  item: ingestItemSchema,
+  customer: customerSchema,
+  event: eventSchema,
+  consent: consentSchema,
+  contentItem: contentItemSchema,
+}) as (input: unknown) => ParsedIngestItem | undefined;
+
 export type Customer = z.output<typeof customerSchema>;
 /** One customer field as posted: a string or an array of strings. */
 export type CustomerValue = z.output<typeof customerValue>;
@@ -167,14 +178,19 @@ export interface ParseIngestItemOptions {
  * - Issue messages are fixed texts: they never contain a submitted value.
  */
 export function parseIngestItem(input: unknown, options: ParseIngestItemOptions): ParseIngestItemResult {
-  const parsed = ingestItemSchema.safeParse(input);
+  let data = compiledIngestCheck(input);
   const customDataTooBig = customDataIssue(input);
-  if (!parsed.success) {
-    return { ok: false, issues: [...describeIssues(parsed.error.issues, input), ...(customDataTooBig ? [customDataTooBig] : [])] };
+  if (data === undefined) {
+    // Refused by the compiled check (or beyond what it vouches for): zod decides and names the fields.
+    const parsed = ingestItemSchema.safeParse(input);
+    if (!parsed.success) {
+      return { ok: false, issues: [...describeIssues(parsed.error.issues, input), ...(customDataTooBig ? [customDataTooBig] : [])] };
+    }
+    data = parsed.data;
   }
   const tooBig = customDataTooBig ?? itemSizeIssue(input);
   if (tooBig !== undefined) return { ok: false, issues: [tooBig] };
-  const { customer, event, ...rest } = parsed.data;
+  const { customer, event, ...rest } = data;
   const nowS = Math.floor(options.nowMs / 1000);
   const eventTime = Math.floor(event.eventTime ?? nowS);
   if (eventTime > nowS + MAX_FUTURE_SKEW_S) {

@@ -1,4 +1,4 @@
-import * as crypto from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** SHA-256 of the empty string. A digest of nothing matches nobody, so it must never be emitted. */
 export const EMPTY_STRING_DIGEST = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -13,13 +13,11 @@ export function sha256Hex(value: string): string {
   if (value.length === 0) {
     throw new RangeError('refusing to hash the empty string');
   }
-  // crypto.hash (Node ≥ 20.12) is a one-shot helper that skips the Hash object; createHash is the fallback.
-  return typeof crypto.hash === 'function'
-    ? crypto.hash('sha256', value, 'hex')
-    : crypto.createHash('sha256').update(value, 'utf8').digest('hex');
+  // One-shot (Node ≥ 20.12; the engines field asks for 20.19): no Hash object per digest.
+  return hash('sha256', value, 'hex');
 }
 
 /** True for a 64-character hex string (either case): a value the advertiser already hashed. */
 export function isDigest(value: string): boolean {
-  return DIGEST_PATTERN.test(value);
+  return value.length === 64 && DIGEST_PATTERN.test(value);
 }

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 
 /**
  * AES-256-GCM sealing of the personal fields that providers want in plain text (IP, user agent,
@@ -34,7 +34,8 @@ export interface Keyring {
  * Nonces come from a pool of random bytes filled 256 nonces at a time: one CSPRNG call per 256
  * seals instead of one per seal (that call was ~1.5% of the api's CPU per request). Each slice is
  * handed out once; an exhausted pool is replaced, never refilled in place, so a nonce given out
- * never changes. Uniqueness still rests on 96 random bits per nonce, as before.
+ * never changes. Uniqueness still rests on 96 random bits per nonce, as before
+ * (docs/decisions.md#sealing-bound-to-destination-and-event-id).
  */
 const NONCE_POOL_SIZE = 256;
 let noncePool = Buffer.alloc(0);
@@ -61,13 +62,15 @@ function keyIdOf(key: Buffer): string {
 export function createKeyring(spec: string): Keyring {
   const parts = spec.split(',').map((part) => part.trim()).filter((part) => part.length > 0);
   if (parts.length === 0) throw new SealError('QUEUE_ENCRYPTION_KEY holds no key');
-  const keys = new Map<string, Buffer>();
+  // KeyObjects made once: createCipheriv then takes the key as is instead of checking and copying
+  // raw bytes on every seal.
+  const keys = new Map<string, KeyObject>();
   parts.forEach((part, position) => {
     const key = Buffer.from(part, 'base64');
     if (key.length !== KEY_BYTES || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(part)) {
       throw new SealError(`QUEUE_ENCRYPTION_KEY key #${position + 1} is not base64 of exactly ${KEY_BYTES} bytes`);
     }
-    keys.set(keyIdOf(key), key);
+    keys.set(keyIdOf(key), createSecretKey(key));
   });
   const keyIds = [...keys.keys()];
   const currentKeyId = keyIds[0];
@@ -81,7 +84,9 @@ export function createKeyring(spec: string): Keyring {
       const nonce = nextNonce();
       const cipher = createCipheriv('aes-256-gcm', currentKey, nonce, { authTagLength: TAG_BYTES });
       cipher.setAAD(Buffer.from(associatedData, 'utf8'));
-      const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+      const ciphertext = cipher.update(plaintext, 'utf8');
+      cipher.final(); // GCM is a stream mode: final() returns no bytes, it computes the tag.
+      const body = Buffer.concat([ciphertext, cipher.getAuthTag()], ciphertext.length + TAG_BYTES);
       return `${VERSION}.${currentKeyId}.${nonce.toString('base64url')}.${body.toString('base64url')}`;
     },
     unseal(sealed, associatedData) {

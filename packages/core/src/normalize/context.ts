@@ -1,6 +1,5 @@
 import type { Customer } from '../contract.js';
 import { toAlpha2 } from './country.js';
-import { entriesOf } from './values.js';
 import { prepareRaw } from './text.js';
 
 /** What the per-provider rules need besides the value itself. */
@@ -15,6 +14,12 @@ export interface NormalizeContext {
    * never outlives the request that brought it.
    */
   phoneMemo?: Map<string, string | undefined>;
+  /**
+   * Digests already computed for this one event, by normalized text: Meta's and Google's rules often
+   * produce the same text (`john`, a non-Gmail address), and a digest depends on the text alone.
+   * Same lifetime as `phoneMemo`.
+   */
+  digestMemo?: Map<string, string>;
 }
 
 /**
@@ -22,8 +27,11 @@ export interface NormalizeContext {
  * country. It decides the phone region, the US ZIP rule and whether US/CA state names are mapped.
  */
 export function customerCountry(customer: Customer): string | undefined {
-  for (const entry of entriesOf('customer.country', customer.country)) {
-    const alpha2 = toAlpha2(prepareRaw(entry.value));
+  const raw = customer.country;
+  if (raw === undefined) return undefined;
+  if (typeof raw === 'string') return toAlpha2(prepareRaw(raw));
+  for (const value of raw) {
+    const alpha2 = toAlpha2(prepareRaw(value));
     if (alpha2 !== undefined) {
       return alpha2;
     }

@@ -1,6 +1,5 @@
 import type { CustomerValue } from '../contract.js';
 import type { Warning } from '../types.js';
-import { entriesOf } from './values.js';
 
 /**
  * Characters that do not belong in an email address someone typed, but that a copy from a web page,
@@ -14,7 +13,11 @@ const UNUSUAL = /[\ufffd\u200b-\u200d\u2060\ufeff\uff01-\uff5e\u3000]/;
 
 /** One `unusual_characters` warning per email value that contains such a character. */
 export function emailCharacterWarnings(raw: CustomerValue | undefined): Warning[] {
-  return entriesOf('customer.email', raw)
-    .filter((entry) => UNUSUAL.test(entry.value))
-    .map((entry) => ({ field: entry.field, code: 'unusual_characters' }));
+  if (raw === undefined) return [];
+  if (typeof raw === 'string') return UNUSUAL.test(raw) ? [{ field: 'customer.email', code: 'unusual_characters' }] : [];
+  const warnings: Warning[] = [];
+  raw.forEach((value, index) => {
+    if (UNUSUAL.test(value)) warnings.push({ field: `customer.email[${index}]`, code: 'unusual_characters' });
+  });
+  return warnings;
 }

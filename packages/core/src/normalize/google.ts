@@ -35,11 +35,12 @@ export interface GoogleAddress {
  */
 export function hashGoogleIdentifiers(customer: Customer, context: NormalizeContext): GoogleIdentifiers {
   const region = { country: customerCountry(customer), defaultCallingCode: context.defaultCallingCode, memo: context.phoneMemo };
-  const email = digestValues('customer.email', customer.email, normalizeGoogleEmail);
-  const phone = digestValues('customer.phone', customer.phone, (value) => normalizeGooglePhone(value, region));
-  const firstName = digestValues('customer.firstName', customer.firstName, normalizeGoogleAddressText);
-  const lastName = digestValues('customer.lastName', customer.lastName, normalizeGoogleAddressText);
-  const street = digestValues('customer.streetAddress', customer.streetAddress, normalizeGoogleAddressText);
+  const memo = context.digestMemo;
+  const email = digestValues('customer.email', customer.email, normalizeGoogleEmail, memo);
+  const phone = digestValues('customer.phone', customer.phone, (value) => normalizeGooglePhone(value, region), memo);
+  const firstName = digestValues('customer.firstName', customer.firstName, normalizeGoogleAddressText, memo);
+  const lastName = digestValues('customer.lastName', customer.lastName, normalizeGoogleAddressText, memo);
+  const street = digestValues('customer.streetAddress', customer.streetAddress, normalizeGoogleAddressText, memo);
   const city = normalizeValues('customer.city', customer.city, normalizeGooglePlain);
   const state = normalizeValues('customer.state', customer.state, normalizeGooglePlain);
   const postalCode = normalizeValues('customer.zip', customer.zip, normalizeGooglePlain);
@@ -75,8 +76,8 @@ export function hashGoogleIdentifiers(customer: Customer, context: NormalizeCont
     if (plainCity !== undefined) address.plain.city = plainCity;
     if (plainState !== undefined) address.plain.state = plainState;
     identifiers.address = address;
-    const givenName = digestValues('customer.firstName', customer.firstName, normalizeDataManagerGivenName).digests[0];
-    const familyName = digestValues('customer.lastName', customer.lastName, normalizeDataManagerFamilyName).digests[0];
+    const givenName = digestValues('customer.firstName', customer.firstName, normalizeDataManagerGivenName, memo).digests[0];
+    const familyName = digestValues('customer.lastName', customer.lastName, normalizeDataManagerFamilyName, memo).digests[0];
     if (givenName !== undefined && familyName !== undefined) identifiers.dataManagerNames = { givenName, familyName };
   }
   return identifiers;

@@ -6,9 +6,9 @@ import { normalizeMetaDateOfBirth } from './date-of-birth.js';
 import { normalizeMetaEmail } from './email.js';
 import { normalizeMetaGender } from './gender.js';
 import { normalizeMetaCity, normalizeMetaExternalId, normalizeMetaName } from './names.js';
-import { normalizeMetaPhone } from './phone.js';
+import { normalizeMetaPhone, type PhoneRegion } from './phone.js';
 import { normalizeMetaPostalCode } from './postal-code.js';
-import type { Normalizer } from './result.js';
+import type { Normalized } from './result.js';
 import { normalizeMetaState } from './state.js';
 import { digestValues } from './values.js';
 
@@ -18,28 +18,37 @@ interface MetaFieldRule {
   key: MetaKey;
   /** The ingest contract's field name under `customer`. */
   source: keyof Customer;
-  normalize: Normalizer;
+  /** `customer.<source>`, the path warnings name. */
+  field: string;
+  normalize: (value: string, context: MetaRuleContext) => Normalized;
 }
 
-/** Meta's `user_data` rules, one per key (docs/architecture.md#normalization-and-hashing). */
-export function metaFieldRules(customer: Customer, context: NormalizeContext): MetaFieldRule[] {
-  const alpha2 = customerCountry(customer);
-  const country = alpha2?.toLowerCase();
-  const region = { country: alpha2, defaultCallingCode: context.defaultCallingCode, memo: context.phoneMemo };
-  return [
-    { key: 'em', source: 'email', normalize: normalizeMetaEmail },
-    { key: 'ph', source: 'phone', normalize: (value) => normalizeMetaPhone(value, region) },
-    { key: 'fn', source: 'firstName', normalize: normalizeMetaName },
-    { key: 'ln', source: 'lastName', normalize: normalizeMetaName },
-    { key: 'ge', source: 'gender', normalize: normalizeMetaGender },
-    { key: 'db', source: 'dateOfBirth', normalize: (value) => normalizeMetaDateOfBirth(value, context.nowMs) },
-    { key: 'ct', source: 'city', normalize: normalizeMetaCity },
-    { key: 'st', source: 'state', normalize: (value) => normalizeMetaState(value, country) },
-    { key: 'zp', source: 'zip', normalize: (value) => normalizeMetaPostalCode(value, country) },
-    { key: 'country', source: 'country', normalize: normalizeMetaCountry },
-    { key: 'external_id', source: 'externalId', normalize: normalizeMetaExternalId },
-  ];
+/** What some of Meta's rules need besides the value: the customer's country and the clock. */
+interface MetaRuleContext {
+  region: PhoneRegion;
+  /** Lowercase alpha-2 of the customer's country, when known. */
+  country: string | undefined;
+  nowMs: number;
 }
+
+const rule = (key: MetaKey, source: keyof Customer, normalize: MetaFieldRule['normalize']): MetaFieldRule => ({
+  key, source, field: `customer.${source}`, normalize,
+});
+
+/** Meta's `user_data` rules, one per key (docs/architecture.md#normalization-and-hashing). */
+const META_FIELD_RULES: readonly MetaFieldRule[] = [
+  rule('em', 'email', normalizeMetaEmail),
+  rule('ph', 'phone', (value, context) => normalizeMetaPhone(value, context.region)),
+  rule('fn', 'firstName', normalizeMetaName),
+  rule('ln', 'lastName', normalizeMetaName),
+  rule('ge', 'gender', normalizeMetaGender),
+  rule('db', 'dateOfBirth', (value, context) => normalizeMetaDateOfBirth(value, context.nowMs)),
+  rule('ct', 'city', normalizeMetaCity),
+  rule('st', 'state', (value, context) => normalizeMetaState(value, context.country)),
+  rule('zp', 'zip', (value, context) => normalizeMetaPostalCode(value, context.country)),
+  rule('country', 'country', normalizeMetaCountry),
+  rule('external_id', 'externalId', normalizeMetaExternalId),
+];
 
 export interface MetaUserData {
   userData: MetaUserDigests;
@@ -50,12 +59,19 @@ export interface MetaUserData {
 export function hashMetaUserData(customer: Customer, context: NormalizeContext): MetaUserData {
   const userData: MetaUserDigests = {};
   const warnings: Warning[] = [];
-  for (const rule of metaFieldRules(customer, context)) {
-    const raw: CustomerValue | undefined = customer[rule.source];
-    const result = digestValues(`customer.${rule.source}`, raw, rule.normalize);
-    warnings.push(...result.warnings);
+  const alpha2 = customerCountry(customer);
+  const ruleContext: MetaRuleContext = {
+    region: { country: alpha2, defaultCallingCode: context.defaultCallingCode, memo: context.phoneMemo },
+    country: alpha2?.toLowerCase(),
+    nowMs: context.nowMs,
+  };
+  for (const { key, source, field, normalize } of META_FIELD_RULES) {
+    const raw: CustomerValue | undefined = customer[source];
+    if (raw === undefined) continue;
+    const result = digestValues(field, raw, (value) => normalize(value, ruleContext), context.digestMemo);
+    for (const warning of result.warnings) warnings.push(warning);
     if (result.digests.length > 0) {
-      userData[rule.key] = result.digests;
+      userData[key] = result.digests;
     }
   }
   return { userData, warnings };

@@ -35,7 +35,8 @@ function parse(value: string, region: PhoneRegion): PhoneNumber | undefined {
   const country = region.country?.toUpperCase();
   try {
     if (country !== undefined && isSupportedCountry(country)) {
-      return parsePhoneNumberFromString(value, country);
+      // The options form of `(value, country)`: libphonenumber spreads a bare country into this object.
+      return parsePhoneNumberFromString(value, { defaultCountry: country });
     }
     if (isSupportedCallingCode(region.defaultCallingCode)) {
       return parsePhoneNumberFromString(value, { defaultCallingCode: region.defaultCallingCode });

@@ -1,11 +1,12 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { IngestItem } from '../contract.js';
 import type { GoogleIdentifiers } from '../normalize/google.js';
 import type {
-  ActionSource, DataManagerDigests, DataManagerEventSource, DataManagerMatchFields, DataManagerPreparedEvent, Digest, EventMetadata,
+  ActionSource, DataManagerDigests, DataManagerEventSource, DataManagerMatchFields, DataManagerPreparedEvent, EventMetadata,
   GoogleConsentStatus, SkipReason, Warning,
 } from '../types.js';
 import type { GoogleConversionAction } from './google.js';
+import { capIdentifiers } from './identifiers.js';
 
 /**
  * Eligibility and the prepared event for Google's Data Manager API (`GOOGLE_API=data-manager`).
@@ -27,7 +28,7 @@ export const DERIVED_TRANSACTION_ID_PREFIX = 'cc-';
  */
 export function dataManagerTransactionId(event: Pick<EventMetadata, 'eventId' | 'orderId'>): string {
   if (event.orderId !== undefined) return event.orderId;
-  return DERIVED_TRANSACTION_ID_PREFIX + createHash('sha256').update(event.eventId, 'utf8').digest('hex').slice(0, 32);
+  return DERIVED_TRANSACTION_ID_PREFIX + hash('sha256', event.eventId, 'hex').slice(0, 32);
 }
 
 const EVENT_SOURCES: Readonly<Record<ActionSource, DataManagerEventSource>> = {
@@ -55,17 +56,6 @@ const consentOf = (status: 'granted' | 'denied' | undefined): GoogleConsentStatu
   status === 'granted' ? 'GRANTED' : status === 'denied' ? 'DENIED' : undefined;
 
 const present = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';
-
-type Candidate = { kind: 'email'; digest: Digest } | { kind: 'phone'; digest: Digest } | { kind: 'address' };
-
-/** At most 10: the first email, the first phone and the address first, then further emails, then phones. */
-function capIdentifiers(emails: readonly Digest[], phones: readonly Digest[], hasAddress: boolean): { kept: Candidate[]; dropped: Candidate[] } {
-  const [firstEmail, ...moreEmails] = emails.map((digest): Candidate => ({ kind: 'email', digest }));
-  const [firstPhone, ...morePhones] = phones.map((digest): Candidate => ({ kind: 'phone', digest }));
-  const ordered = [firstEmail, firstPhone, hasAddress ? ({ kind: 'address' } as const) : undefined, ...moreEmails, ...morePhones]
-    .filter((candidate): candidate is Candidate => candidate !== undefined);
-  return { kept: ordered.slice(0, DATA_MANAGER_MAX_USER_IDENTIFIERS), dropped: ordered.slice(DATA_MANAGER_MAX_USER_IDENTIFIERS) };
-}
 
 /**
  * Decides whether the Data Manager path can take the event and builds what it will receive.
@@ -107,8 +97,9 @@ export function prepareDataManagerEvent(
   const address = sendsUserData && identifiers.address !== undefined && identifiers.dataManagerNames !== undefined
     ? { names: identifiers.dataManagerNames, plain: identifiers.address.plain }
     : undefined;
-  const { kept, dropped } = capIdentifiers(emails, phones, address !== undefined);
-  const hasUserIdentifier = kept.length > 0;
+  // At most 10: the first email, the first phone and the address first, then further emails, then phones.
+  const capped = capIdentifiers(emails, phones, address !== undefined, DATA_MANAGER_MAX_USER_IDENTIFIERS);
+  const hasUserIdentifier = capped.emails.length > 0 || capped.phones.length > 0 || address !== undefined;
   const hasAdIdentifier = match.gclid !== undefined || match.gbraid !== undefined || match.wbraid !== undefined || match.ipAddress !== undefined;
 
   if (action.mode === 'leads' && !hasUserIdentifier) return { ok: false, reason: 'no_user_identifier' };
@@ -116,11 +107,10 @@ export function prepareDataManagerEvent(
   if (!hasUserIdentifier && !hasAdIdentifier) return { ok: false, reason: 'no_click_id_or_identifier' };
 
   const digests: DataManagerDigests = {};
-  const keptEmails = kept.flatMap((candidate) => (candidate.kind === 'email' ? [candidate.digest] : []));
-  const keptPhones = kept.flatMap((candidate) => (candidate.kind === 'phone' ? [candidate.digest] : []));
-  if (keptEmails.length > 0) digests.emailAddress = keptEmails;
-  if (keptPhones.length > 0) digests.phoneNumber = keptPhones;
-  if (address !== undefined && kept.some((candidate) => candidate.kind === 'address')) {
+  if (capped.emails.length > 0) digests.emailAddress = capped.emails;
+  if (capped.phones.length > 0) digests.phoneNumber = capped.phones;
+  if (address !== undefined) {
+    // The address is among the first three identifiers, so it is always kept.
     digests.givenName = address.names.givenName;
     digests.familyName = address.names.familyName;
     if (address.plain.countryCode !== undefined) match.regionCode = address.plain.countryCode;
@@ -139,12 +129,11 @@ export function prepareDataManagerEvent(
     match,
   };
   if (adUserData !== undefined || adPersonalization !== undefined) {
-    prepared.consent = {
-      ...(adUserData !== undefined && { adUserData }),
-      ...(adPersonalization !== undefined && { adPersonalization }),
-    };
+    const consent: NonNullable<DataManagerPreparedEvent['consent']> = {};
+    if (adUserData !== undefined) consent.adUserData = adUserData;
+    if (adPersonalization !== undefined) consent.adPersonalization = adPersonalization;
+    prepared.consent = consent;
   }
-  const droppedFields = new Set(dropped.map((candidate) => (candidate.kind === 'phone' ? 'customer.phone' : 'customer.email')));
-  const warnings = [...droppedFields].map((field): Warning => ({ field, code: 'too_many_identifiers' }));
+  const warnings = capped.droppedFields.map((field): Warning => ({ field, code: 'too_many_identifiers' }));
   return { ok: true, prepared, warnings };
 }

@@ -1,8 +1,7 @@
 import type { IngestItem } from '../contract.js';
 import type { GoogleIdentifiers } from '../normalize/google.js';
-import { hasUserIdentifier } from './identifiers.js';
+import { capIdentifiers, hasUserIdentifier } from './identifiers.js';
 import type {
-  Digest,
   EventMetadata,
   GoogleConsentStatus,
   GoogleDigests,
@@ -40,30 +39,6 @@ export function conversionActionFor(eventName: string, routing: GoogleRouting): 
 export type GooglePreparation =
   | { ok: true; prepared: GooglePreparedEvent; warnings: Warning[] }
   | { ok: false; reason: SkipReason };
-
-type Candidate =
-  | { kind: 'email'; digest: Digest }
-  | { kind: 'phone'; digest: Digest }
-  | { kind: 'address' };
-
-/**
- * Keeps at most 5 identifiers. The first email, the first phone and the address go first so that a
- * list of many emails does not crowd out the other kinds; then the remaining emails, then phones.
- */
-function capIdentifiers(
-  emails: readonly Digest[],
-  phones: readonly Digest[],
-  hasAddress: boolean,
-): { kept: Candidate[]; dropped: Candidate[] } {
-  const [firstEmail, ...moreEmails] = emails.map((digest): Candidate => ({ kind: 'email', digest }));
-  const [firstPhone, ...morePhones] = phones.map((digest): Candidate => ({ kind: 'phone', digest }));
-  const ordered = [firstEmail, firstPhone, hasAddress ? ({ kind: 'address' } as const) : undefined, ...moreEmails, ...morePhones]
-    .filter((candidate): candidate is Candidate => candidate !== undefined);
-  return {
-    kept: ordered.slice(0, GOOGLE_MAX_USER_IDENTIFIERS),
-    dropped: ordered.slice(GOOGLE_MAX_USER_IDENTIFIERS),
-  };
-}
 
 function consentStatus(item: IngestItem): GoogleConsentStatus | undefined {
   switch (item.consent?.adUserData) {
@@ -124,12 +99,11 @@ export function prepareGoogleEvent(
     return { ok: false, reason: 'no_user_identifier' };
   }
 
-  const { kept, dropped } = capIdentifiers(emails, phones, address !== undefined);
+  // At most 5: the first email, the first phone and the address first, then further emails, then phones.
+  const capped = capIdentifiers(emails, phones, address !== undefined, GOOGLE_MAX_USER_IDENTIFIERS);
   const digests: GoogleDigests = {};
-  const keptEmails = kept.flatMap((candidate) => (candidate.kind === 'email' ? [candidate.digest] : []));
-  const keptPhones = kept.flatMap((candidate) => (candidate.kind === 'phone' ? [candidate.digest] : []));
-  if (keptEmails.length > 0) digests.hashedEmail = keptEmails;
-  if (keptPhones.length > 0) digests.hashedPhoneNumber = keptPhones;
+  if (capped.emails.length > 0) digests.hashedEmail = capped.emails;
+  if (capped.phones.length > 0) digests.hashedPhoneNumber = capped.phones;
   if (address !== undefined) {
     Object.assign(digests, address.hashed);
     Object.assign(match, address.plain);
@@ -150,8 +124,7 @@ export function prepareGoogleEvent(
   if (consent !== undefined) {
     prepared.adUserDataConsent = consent;
   }
-  const droppedFields = new Set(dropped.map((candidate) => (candidate.kind === 'phone' ? 'customer.phone' : 'customer.email')));
-  const warnings = [...droppedFields].map((field): Warning => ({ field, code: 'too_many_identifiers' }));
+  const warnings = capped.droppedFields.map((field): Warning => ({ field, code: 'too_many_identifiers' }));
   if (match.gbraid !== undefined && match.wbraid !== undefined) warnings.push({ field: 'event.wbraid', code: 'gbraid_and_wbraid' });
   return { ok: true, prepared, warnings };
 }

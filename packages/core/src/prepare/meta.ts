@@ -31,13 +31,15 @@ const WEAK_COMBINATIONS: readonly ReadonlySet<MetaCustomerKey>[] = [
 
 export type MetaPreparation = { ok: true; prepared: MetaPreparedEvent } | { ok: false; reason: SkipReason };
 
+const MESSAGING_KEYS = Object.entries(MESSAGING_USER_DATA_KEYS) as [keyof typeof MESSAGING_USER_DATA_KEYS, MetaCustomerKey][];
+
 function customerKeys(userData: MetaUserDigests, match: MetaMatchFields): MetaCustomerKey[] {
   const keys: MetaCustomerKey[] = Object.keys(userData) as (keyof MetaUserDigests)[];
   if (match.clientIpAddress !== undefined) keys.push('client_ip_address');
   if (match.clientUserAgent !== undefined) keys.push('client_user_agent');
   if (match.fbc !== undefined) keys.push('fbc');
   if (match.fbp !== undefined) keys.push('fbp');
-  for (const [field, key] of Object.entries(MESSAGING_USER_DATA_KEYS) as [keyof typeof MESSAGING_USER_DATA_KEYS, MetaCustomerKey][]) {
+  for (const [field, key] of MESSAGING_KEYS) {
     if (match[field] !== undefined) keys.push(key);
   }
   return keys;

@@ -98,7 +98,8 @@ function metaMatchFields(item: IngestItem, warnings: Warning[]): MetaMatchFields
   return match;
 }
 
-function uniqueWarnings(warnings: readonly Warning[]): Warning[] {
+function uniqueWarnings(warnings: Warning[]): Warning[] {
+  if (warnings.length < 2) return warnings;
   const seen = new Set<string>();
   return warnings.filter(({ field, code }) => {
     const key = `${field}\u0000${code}`;
@@ -126,7 +127,7 @@ export function prepareEvent(item: IngestItem, options: PrepareOptions): Prepare
     warnings.push({ field: 'event.eventId', code: 'generated_event_id' });
   }
   const event = eventMetadata(item, eventId, options.defaultCurrency);
-  const context = { defaultCallingCode: options.defaultCallingCode, nowMs: options.nowMs, phoneMemo: new Map<string, string | undefined>() };
+  const context = { defaultCallingCode: options.defaultCallingCode, nowMs: options.nowMs, phoneMemo: new Map<string, string | undefined>(), digestMemo: new Map<string, string>() };
 
   // Both providers' rules run whatever the routing, so the warnings describe the input, not the route.
   const meta = hashMetaUserData(item.customer, context);
