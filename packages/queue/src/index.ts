@@ -3,7 +3,7 @@ export { JOB_SCHEMA_VERSION, jobDataSchema, type DataManagerJobData, type Google
 export { fromJobDigests, toJobDigests, type DataManagerJobDigests } from './dm-digests.js';
 export { jobIdFor } from './job-id.js';
 export { InvalidJobError, openJobData, sealingContext, toJobData, type InvalidJobReason, type OpenedJob } from './job-data.js';
-export { jobOptions, type JobPolicy } from './job-options.js';
+export { DEFAULT_RETENTION, jobOptions, retentionOptions, type JobPolicy } from './job-options.js';
 export { backoffDelayMs, type BackoffPolicy } from './backoff.js';
 export { checkEvictionPolicy, createRedisConnection, type ConnectionOptions, type ConnectionRole, type RedisConnection } from './connection.js';
 export { OutcomeEvents, type OutcomeEventsOptions } from './outcome-events.js';
