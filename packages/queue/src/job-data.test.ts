@@ -62,7 +62,8 @@ describe('job data', () => {
   it('seals every match field: the serialized job holds no plaintext of them', () => {
     for (const prepared of [metaEvent, googleEvent, dataManagerEvent]) {
       const text = JSON.stringify(toJobData(prepared, keyring, 1));
-      for (const value of Object.values(prepared.match)) expect(text).not.toContain(String(value));
+      // A short value (`US`) turns up in random base64url by chance; as a JSON string it cannot.
+      for (const value of Object.values(prepared.match)) expect(text).not.toContain(String(value).length < 8 ? JSON.stringify(value) : String(value));
     }
   });
 
