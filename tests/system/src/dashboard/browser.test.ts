@@ -163,9 +163,9 @@ describe('capconnect dashboard', () => {
       await page.goto(`${dashboardUrl}/queue/${encodeURIComponent('{capconnect}:meta')}?status=failed`);
       await page.getByText('deliver').first().waitFor({ timeout: 15_000 });
       await page.getByRole('tab', { name: 'Data' }).first().click();
-      // Bull Board folds arrays: the digests sit under userData, the match fields in `sealed`.
-      await page.getByText('userData').first().waitFor({ timeout: 15_000 });
-      await page.getByText('sealed').first().waitFor({ timeout: 15_000 });
+      // Job schema v3: the event under `e`, the packed digests in `d` (the email's first), the match fields sealed in `s`.
+      await page.getByText('ingestedAt').first().waitFor({ timeout: 15_000 });
+      await page.getByText(packedEmailDigest).first().waitFor({ timeout: 15_000 });
       const failedPage = await page.content();
       // The screenshot in docs/ is refreshed on request only, so a test run leaves the work tree clean.
       const shot = process.env.CAPCONNECT_UPDATE_SCREENSHOT === '1' ? join(repoRoot, 'docs/dashboard.png') : join(profile, 'dashboard.png');
