@@ -2,7 +2,9 @@ import type {
   ContentItem, DataManagerMatchFields, EventMetadata, GoogleDigests, GoogleMatchFields, Keyring, MetaMatchFields, MetaUserDigests, PreparedEvent, Provider,
 } from '@capconnect/core';
 import { DATA_MANAGER_DIGEST_FIELDS, fromJobDigests, toJobDigests } from './dm-digests.js';
-import { JOB_SCHEMA_VERSION, isJobData, jobDataSchema, type JobData, type JobDataV3, type LegacyJobData } from './job-schema.js';
+import {
+  JOB_SCHEMA_VERSION, isJobData, jobDataSchema, type DataManagerJobData, type GoogleJobData, type JobData, type JobDataV3, type LegacyJobData, type MetaJobData,
+} from './job-schema.js';
 import { GOOGLE_ADS_DIGEST_FIELDS, META_DIGEST_FIELDS, packDigests, unpackDigests } from './packed-digests.js';
 import { matchFieldsOf, sealedText, type SealedKind } from './sealed-fields.js';
 
@@ -68,44 +70,44 @@ function eventOf(short: EventV3): EventMetadata {
 
 /**
  * Turns a prepared event into job data (schema v3, docs/architecture.md#job-schema): match fields
- * are sealed, digests packed, nothing personal stays plain.
+ * are sealed, digests packed, nothing personal stays plain. Built by assignment rather than by
+ * spreading optional parts: this runs twice per ingested event.
  */
 export function toJobData(prepared: PreparedEvent, keyring: Keyring, ingestedAt: number): JobDataV3 {
   const kind: SealedKind = prepared.provider === 'meta' ? 'meta' : prepared.api === 'data-manager' ? 'dm' : 'ads';
   const sealed = hasAny(prepared.match)
     ? keyring.seal(sealedText(kind, prepared.match), sealingContext(prepared.provider, prepared.event.eventId))
     : undefined;
-  const common = { v: JOB_SCHEMA_VERSION as typeof JOB_SCHEMA_VERSION, e: eventV3(prepared.event), ingestedAt };
+  const e = eventV3(prepared.event);
   if (prepared.provider === 'meta') {
+    const job: MetaJobData = { v: JOB_SCHEMA_VERSION, t: 'm', e, ingestedAt };
     const digests = packDigests(META_DIGEST_FIELDS, prepared.userData);
+    if (digests !== undefined) job.d = digests;
     const ldu = prepared.dataProcessing;
-    return {
-      ...common, t: 'm',
-      ...(digests !== undefined && { d: digests }),
-      ...(ldu && { l: [ldu.country, ldu.state] }),
-      ...(sealed !== undefined && { s: sealed }),
-    };
+    if (ldu) job.l = [ldu.country, ldu.state];
+    if (sealed !== undefined) job.s = sealed;
+    return job;
   }
   if (prepared.api === 'data-manager') {
-    const digests = toJobDigests(prepared.digests);
+    const job: DataManagerJobData = { v: JOB_SCHEMA_VERSION, t: 'd', e, ingestedAt, m: prepared.mode, ca: prepared.conversionActionId, es: prepared.eventSource };
+    if (prepared.transactionId !== prepared.event.orderId) job.tx = prepared.transactionId;
     const consent = prepared.consent;
-    return {
-      ...common, t: 'd', m: prepared.mode, ca: prepared.conversionActionId, es: prepared.eventSource,
-      ...(prepared.transactionId !== prepared.event.orderId && { tx: prepared.transactionId }),
-      ...(consent && {
-        cs: { ...(consent.adUserData !== undefined && { u: consent.adUserData }), ...(consent.adPersonalization !== undefined && { p: consent.adPersonalization }) },
-      }),
-      ...(digests !== undefined && { d: digests }),
-      ...(sealed !== undefined && { s: sealed }),
-    };
+    if (consent) {
+      job.cs = {};
+      if (consent.adUserData !== undefined) job.cs.u = consent.adUserData;
+      if (consent.adPersonalization !== undefined) job.cs.p = consent.adPersonalization;
+    }
+    const digests = toJobDigests(prepared.digests);
+    if (digests !== undefined) job.d = digests;
+    if (sealed !== undefined) job.s = sealed;
+    return job;
   }
+  const job: GoogleJobData = { v: JOB_SCHEMA_VERSION, t: 'g', e, ingestedAt, m: prepared.mode, ca: prepared.conversionActionId };
+  if (prepared.adUserDataConsent) job.uc = prepared.adUserDataConsent;
   const digests = packDigests(GOOGLE_ADS_DIGEST_FIELDS, prepared.digests);
-  return {
-    ...common, t: 'g', m: prepared.mode, ca: prepared.conversionActionId,
-    ...(prepared.adUserDataConsent && { uc: prepared.adUserDataConsent }),
-    ...(digests !== undefined && { d: digests }),
-    ...(sealed !== undefined && { s: sealed }),
-  };
+  if (digests !== undefined) job.d = digests;
+  if (sealed !== undefined) job.s = sealed;
+  return job;
 }
 
 /** zod's verdict on data the fast check refused: the job as zod reads it, or an error naming paths only. */

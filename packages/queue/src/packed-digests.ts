@@ -49,20 +49,27 @@ const countOf = (char: string): number => (char === 'a' ? MAX_PER_FIELD : Number
 export function packDigests<K extends string>(fields: readonly DigestField<K>[], digests: Partial<Record<K, string | readonly string[]>>): string | undefined {
   let counts = '';
   let used = 0;
-  let hex = '';
   let total = 0;
   for (const [name] of fields) {
     const value = digests[name];
-    const list = value === undefined ? [] : typeof value === 'string' ? [value] : value;
-    counts += countChar(list.length);
-    if (list.length > 0) used = counts.length;
-    for (const digest of list) hex += digest;
-    total += list.length;
+    const count = value === undefined ? 0 : typeof value === 'string' ? 1 : value.length;
+    counts += countChar(count);
+    if (count > 0) used = counts.length;
+    total += count;
   }
   if (total === 0) return undefined;
-  const bytes = Buffer.from(hex, 'hex');
-  // Buffer.from stops at the first character that is not hex: a short buffer means a bad digest.
-  if (bytes.length !== total * DIGEST_BYTES || hex.length !== total * DIGEST_BYTES * 2) throw new TypeError('a digest is not 64 hex characters');
+  const bytes = Buffer.allocUnsafe(total * DIGEST_BYTES);
+  let at = 0;
+  const put = (digest: string) => {
+    // Buffer#write stops at the first character that is not hex: fewer bytes means a bad digest.
+    if (digest.length !== DIGEST_BYTES * 2 || bytes.write(digest, at, 'hex') !== DIGEST_BYTES) throw new TypeError('a digest is not 64 hex characters');
+    at += DIGEST_BYTES;
+  };
+  for (const [name] of fields) {
+    const value = digests[name];
+    if (typeof value === 'string') put(value);
+    else if (value !== undefined) for (const digest of value) put(digest);
+  }
   return `${counts.slice(0, used)}.${bytes.toString('base64url')}`;
 }
 

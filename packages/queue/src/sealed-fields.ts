@@ -39,9 +39,7 @@ export const SEALED_FIELD_ALIASES: Readonly<Record<SealedKind, Readonly<Record<s
 export function sealedText(kind: SealedKind, match: object): string {
   const aliases = ALIASES[kind];
   const short: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(match)) {
-    if (value !== undefined) short[aliases[name] ?? name] = value;
-  }
+  for (const name in match) short[aliases[name] ?? name] = (match as Record<string, unknown>)[name];
   return JSON.stringify(short);
 }
 
