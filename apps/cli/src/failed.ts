@@ -1,5 +1,5 @@
 import { PROVIDERS, type Provider } from '@capconnect/core';
-import { parseFailure, type JobData } from '@capconnect/queue';
+import { parseFailure, summarizeJobData, type JobData } from '@capconnect/queue';
 import type { Job } from 'bullmq';
 import { EXIT, formatAge, formatTable, progress, writeJson, writeLine, type Io } from './output.js';
 import type { OpsQueues } from './queues.js';
@@ -35,7 +35,8 @@ export interface FailedSummary {
 
 function summarize(provider: Provider, job: Job<JobData>): FailedSummary {
   const failure = parseFailure(job.failedReason);
-  const data = job.data as Partial<JobData> | undefined;
+  // Any schema version (a job failed as invalid_job may be no job at all: then no event facts).
+  const event = summarizeJobData(job.data)?.event;
   return {
     jobId: job.id ?? '',
     provider,
@@ -44,7 +45,7 @@ function summarize(provider: Provider, job: Job<JobData>): FailedSummary {
     failedAt: job.finishedOn ?? job.timestamp,
     ...(failure.httpStatus !== undefined && { httpStatus: failure.httpStatus }),
     ...(failure.reference !== undefined && { reference: failure.reference }),
-    ...(data?.event && { eventName: data.event.eventName, eventId: data.event.eventId, eventTime: data.event.eventTime }),
+    ...(event && { eventName: event.eventName, eventId: event.eventId, eventTime: event.eventTime }),
   };
 }
 
@@ -100,15 +101,14 @@ export async function failedShowCommand(ops: OpsQueues, io: Io, jobId: string, o
     return EXIT.failure;
   }
   const state = await job.getState();
-  const data = job.data;
-  const identifierFields = data.provider === 'meta' ? Object.keys(data.userData) : Object.keys(data.digests);
+  const data = summarizeJobData(job.data);
   const detail = {
     ...summarize(provider, job),
     state,
-    identifierFields,
-    sealedMatchFields: data.sealed !== undefined,
-    ...(data.event.value !== undefined && { value: data.event.value, currency: data.event.currency }),
-    ...(data.provider === 'google' && { mode: data.mode, conversionActionId: data.conversionActionId }),
+    identifierFields: data?.identifierFields ?? [],
+    sealedMatchFields: data?.sealedMatchFields ?? false,
+    ...(data?.event.value !== undefined && { value: data.event.value, currency: data.event.currency }),
+    ...(data?.mode !== undefined && { mode: data.mode, conversionActionId: data.conversionActionId }),
   };
   if (options.json) writeJson(io, detail);
   else writeLine(io.out, formatTable(['field', 'value'], Object.entries(detail).map(([key, value]) => [key, Array.isArray(value) ? value.join(',') : String(value)])));

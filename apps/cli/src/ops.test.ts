@@ -1,5 +1,5 @@
 import { createKeyring, generateKeyText, type MetaPreparedEvent } from '@capconnect/core';
-import { BACKOFF_TYPE, QUEUE_NAMES, Producer, createRedisConnection, formatFailure } from '@capconnect/queue';
+import { BACKOFF_TYPE, QUEUE_NAMES, Producer, createRedisConnection, formatFailure, summarizeJobData } from '@capconnect/queue';
 import { captureIo, freshPrefix, testRedisUrl } from '@capconnect/testkit';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +25,7 @@ async function failAll(count: number): Promise<void> {
   let done = 0;
   const finished = new Promise<void>((resolve) => {
     const worker = new Worker(QUEUE_NAMES.meta, (job) => {
-      const eventId = (job.data as { event: { eventId: string } }).event.eventId;
+      const eventId = summarizeJobData(job.data)?.event.eventId ?? '';
       throw new UnrecoverableError(formatFailure(eventId.startsWith('expired') ? { code: 'expired' } : { code: 'meta_100', httpStatus: 400, reference: 'trace-1' }));
     }, { connection, prefix, settings: { backoffStrategy: () => 1 } });
     worker.on('failed', () => {

@@ -76,6 +76,7 @@ export async function startWorker(config: Config, logger: Logger, options: Start
     metrics,
     logger,
     retry: { baseDelayMs: config.retry.baseDelayMs, maxDelayMs: config.retry.maxDelayMs },
+    retention: { completedRetentionS: config.completedRetentionS, failedRetentionS: config.failedRetentionS },
     lockDurationMs: config.workerLockDurationMs,
     stalledIntervalMs: config.workerStalledIntervalMs,
     concurrency: config.workerConcurrency,

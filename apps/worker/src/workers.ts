@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Keyring, Provider } from '@capconnect/core';
 import { PermanentError, type GoogleClient, type MetaClient } from '@capconnect/providers';
 import {
-  InvalidJobError, QUEUE_NAMES, QUEUE_PREFIX, backoffDelayMs, openJobData, type BackoffPolicy, type DeliveryOutcome, type OpenedJob, type RedisConnection,
+  DEFAULT_RETENTION, InvalidJobError, QUEUE_NAMES, QUEUE_PREFIX, backoffDelayMs, openJobData, retentionOptions, type BackoffPolicy, type DeliveryOutcome,
+  type JobPolicy, type OpenedJob, type RedisConnection,
 } from '@capconnect/queue';
 import type { Logger, Metrics } from '@capconnect/telemetry';
 import { Queue, Worker, type Job } from 'bullmq';
@@ -31,6 +32,12 @@ export interface WorkerDeps {
   logger: Logger;
   /** Attempts are set per job by the producer; these shape the delay between them. */
   retry: BackoffPolicy;
+  /**
+   * How long finished jobs are kept, in seconds (`COMPLETED_RETENTION_S`, `FAILED_RETENTION_S`): the
+   * workers apply it when a job completes or fails (docs/decisions.md#retention-from-worker-options).
+   * @defaultValue `DEFAULT_RETENTION` (one day; fourteen days in the dead-letter queue)
+   */
+  retention?: Pick<JobPolicy, 'completedRetentionS' | 'failedRetentionS'>;
   /** Jobs each worker holds at once (`WORKER_CONCURRENCY`); must be ≥ the batch size to fill a batch. */
   concurrency: number;
   /**
@@ -217,6 +224,8 @@ export function createWorkers(deps: WorkerDeps): Workers {
       // job that kills every worker taking it still ends there after 10 deaths.
       maxStalledCount: MAX_STALLED_COUNT,
       limiter: { max: LIMITER_CEILING, duration: 1000 },
+      // Jobs no longer carry their retention; a job written before does, and BullMQ prefers it.
+      ...retentionOptions(deps.retention ?? DEFAULT_RETENTION),
       settings: {
         backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>
           backoffDelayMs(attemptsMade, deps.retry, error instanceof RetryableError ? error.retryAfterMs : undefined),

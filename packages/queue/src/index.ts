@@ -1,9 +1,11 @@
 export { BACKOFF_TYPE, JOB_NAME, QUEUE_NAMES, QUEUE_PREFIX } from './queue-names.js';
-export { JOB_SCHEMA_VERSION, jobDataSchema, type DataManagerJobData, type GoogleJobData, type JobData, type MetaJobData } from './job-schema.js';
+export {
+  JOB_SCHEMA_VERSION, jobDataSchema, type DataManagerJobData, type GoogleJobData, type JobData, type JobDataV3, type LegacyJobData, type MetaJobData,
+} from './job-schema.js';
 export { fromJobDigests, toJobDigests, type DataManagerJobDigests } from './dm-digests.js';
 export { jobIdFor } from './job-id.js';
-export { InvalidJobError, openJobData, sealingContext, toJobData, type InvalidJobReason, type OpenedJob } from './job-data.js';
-export { jobOptions, type JobPolicy } from './job-options.js';
+export { InvalidJobError, openJobData, sealingContext, summarizeJobData, toJobData, type InvalidJobReason, type JobSummary, type OpenedJob } from './job-data.js';
+export { DEFAULT_RETENTION, jobOptions, retentionOptions, type JobPolicy } from './job-options.js';
 export { backoffDelayMs, type BackoffPolicy } from './backoff.js';
 export { checkEvictionPolicy, createRedisConnection, type ConnectionOptions, type ConnectionRole, type RedisConnection } from './connection.js';
 export { OutcomeEvents, type OutcomeEventsOptions } from './outcome-events.js';

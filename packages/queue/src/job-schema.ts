@@ -1,20 +1,25 @@
 import { ACTION_SOURCES } from '@capconnect/core';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { z } from 'zod';
-import { dataManagerJobDigestsSchema } from './dm-digests.js';
+import { dataManagerJobDigestsSchema, dataManagerJobDigestsV2Schema } from './dm-digests.js';
+import { GOOGLE_ADS_DIGEST_FIELDS, META_DIGEST_FIELDS, packedDigestsSchema } from './packed-digests.js';
 
 /**
  * The versioned job schema. The producer (api) and the consumer (worker) both use it, so a job can
  * only carry what it allows: digests, sealed match fields and non-personal event metadata.
  *
- * Version 2 (docs/architecture.md#job-schema): Google jobs name their API (`ads-api` or
- * `data-manager`); Meta jobs are unchanged but for the number. The producer writes v2; the worker
- * still opens v1 jobs written by the previous version (all of them Google Ads API or Meta jobs), so
- * a rolling upgrade loses nothing.
+ * Version 3 (docs/architecture.md#job-schema): the same content in fewer Redis bytes: short keys,
+ * every digest of a job packed into one base64url string (packed-digests.ts), a Data Manager
+ * transaction id left out when it is the order id, and a sealed part whose plaintext uses one-letter
+ * keys (sealed-fields.ts). The producer writes v3; the worker still opens v1 and v2 jobs written by
+ * the previous versions, so workers rolled out first lose nothing.
+ *
+ * Version 2: Google jobs name their API (`ads-api` or `data-manager`). Version 1: Meta and Google
+ * Ads API jobs only.
  */
 
 /** The version the producer writes. */
-export const JOB_SCHEMA_VERSION = 2;
+export const JOB_SCHEMA_VERSION = 3 as const;
 
 const digest = z.string().regex(/^[0-9a-f]{64}$/);
 const digestList = z.array(digest).min(1).max(10);
@@ -88,13 +93,73 @@ const dataManagerJobSchema = z.strictObject({
   eventSource: z.enum(['WEB', 'APP', 'IN_STORE', 'PHONE', 'MESSAGE', 'OTHER']),
   transactionId: z.string().min(1).max(256),
   consent: z.strictObject({ adUserData: consentStatus.exactOptional(), adPersonalization: consentStatus.exactOptional() }).exactOptional(),
-  digests: dataManagerJobDigestsSchema,
+  digests: dataManagerJobDigestsV2Schema,
   /** AES-256-GCM sealed JSON of `DataManagerMatchFields` (click ids, landing-page device, region and postal code). */
   sealed: z.string().exactOptional(),
   ingestedAt: z.number().int().nonnegative(),
 });
 
-export const jobDataSchema = z.union([metaJobSchema, googleJobV1Schema, googleAdsJobSchema, dataManagerJobSchema]);
+// Version 3: short keys. `e` is the event metadata, `d` the packed digests, `s` the sealed part
+// (one-letter keys inside); the table in docs/architecture.md#job-schema.
+
+const eventV3Schema = z.strictObject({
+  /** eventName */ n: eventMetadataSchema.shape.eventName,
+  /** eventId */ i: eventMetadataSchema.shape.eventId,
+  /** eventTime (unix s) */ t: eventMetadataSchema.shape.eventTime,
+  /** actionSource */ a: eventMetadataSchema.shape.actionSource,
+  /** value */ v: z.number().exactOptional(),
+  /** currency */ c: z.string().regex(/^[A-Z]{3}$/).exactOptional(),
+  /** orderId */ o: z.string().min(1).max(256).exactOptional(),
+  /** contents: id, quantity, itemPrice */
+  x: z.array(z.strictObject({ i: z.string(), q: z.number().exactOptional(), p: z.number().exactOptional() })).max(1000).exactOptional(),
+});
+
+const commonV3 = {
+  v: z.literal(3),
+  e: eventV3Schema,
+  /** AES-256-GCM sealed JSON of the match fields, one-letter keys (sealed-fields.ts). */
+  s: z.string().exactOptional(),
+  /** Unix ms when the API accepted the event; under its full name, which every version shares (delivery-latency readers use it). */
+  ingestedAt: z.number().int().nonnegative(),
+};
+
+const metaJobV3Schema = z.strictObject({
+  ...commonV3,
+  t: z.literal('m'),
+  /** userData: em, ph, fn, ln, ge, db, ct, st, zp, country, external_id. */
+  d: packedDigestsSchema(META_DIGEST_FIELDS).exactOptional(),
+  /** dataProcessing: Limited Data Use `[country, state]`. */
+  l: z.tuple([z.number().int(), z.number().int()]).exactOptional(),
+});
+
+const googleAdsJobV3Schema = z.strictObject({
+  ...commonV3,
+  t: z.literal('g'),
+  /** mode */ m: z.enum(['click', 'enhancement']),
+  /** conversionActionId */ ca: z.string().regex(/^\d+$/),
+  /** adUserDataConsent */ uc: z.enum(['GRANTED', 'DENIED']).exactOptional(),
+  /** digests: hashedEmail, hashedPhoneNumber, hashedFirstName, hashedLastName, hashedStreetAddress. */
+  d: packedDigestsSchema(GOOGLE_ADS_DIGEST_FIELDS).exactOptional(),
+});
+
+const dataManagerJobV3Schema = z.strictObject({
+  ...commonV3,
+  t: z.literal('d'),
+  /** mode */ m: z.enum(['click', 'leads', 'web']),
+  /** conversionActionId */ ca: z.string().regex(/^\d+$/),
+  /** eventSource */ es: z.enum(['WEB', 'APP', 'IN_STORE', 'PHONE', 'MESSAGE', 'OTHER']),
+  /** transactionId, left out when it is the order id (`e.o`). */
+  tx: z.string().min(1).max(256).exactOptional(),
+  /** consent: adUserData, adPersonalization. */
+  cs: z.strictObject({ u: consentStatus.exactOptional(), p: consentStatus.exactOptional() }).exactOptional(),
+  /** digests: emailAddress, phoneNumber, givenName, familyName (dm-digests.ts). */
+  d: dataManagerJobDigestsSchema.exactOptional(),
+});
+
+// v3 first: the compiled check tries the members in order and nearly every job is v3.
+export const jobDataSchema = z.union([
+  metaJobV3Schema, dataManagerJobV3Schema, googleAdsJobV3Schema, metaJobSchema, googleJobV1Schema, googleAdsJobSchema, dataManagerJobSchema,
+]);
 export type JobData = z.infer<typeof jobDataSchema>;
 
 /**
@@ -111,6 +176,10 @@ export function isJobData(data: unknown): data is JobData {
   compiledJobCheck ??= new Ajv2020({ strict: true, allErrors: false }).compile<JobData>(z.toJSONSchema(jobDataSchema, { io: 'input' }));
   return compiledJobCheck(data);
 }
-export type MetaJobData = z.infer<typeof metaJobSchema>;
-export type GoogleJobData = z.infer<typeof googleJobV1Schema> | z.infer<typeof googleAdsJobSchema>;
-export type DataManagerJobData = z.infer<typeof dataManagerJobSchema>;
+/** A job as the producer writes it now. */
+export type JobDataV3 = z.infer<typeof metaJobV3Schema> | z.infer<typeof googleAdsJobV3Schema> | z.infer<typeof dataManagerJobV3Schema>;
+export type MetaJobData = z.infer<typeof metaJobV3Schema>;
+export type GoogleJobData = z.infer<typeof googleAdsJobV3Schema>;
+export type DataManagerJobData = z.infer<typeof dataManagerJobV3Schema>;
+/** Jobs written by earlier versions, which workers still open. */
+export type LegacyJobData = z.infer<typeof metaJobSchema> | z.infer<typeof googleJobV1Schema> | z.infer<typeof googleAdsJobSchema> | z.infer<typeof dataManagerJobSchema>;

@@ -123,6 +123,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const baseDeps: WorkerDeps = {
     connection, prefix, keyring, metrics, logger,
     retry: { baseDelayMs: 20, maxDelayMs: 200 },
+    retention: { completedRetentionS: 600, failedRetentionS: 600 },
     concurrency: 1000,
     googleConcurrency: options.googleBatchMax ?? 2000,
     batchLingerMs: 50,

@@ -36,7 +36,9 @@ const CANARIES = {
 const SEARCH = [...Object.values(CANARIES), 'canary-dash-zq', '9077174242', 'dashcanary'];
 const TOKEN = randomBytes(24).toString('base64url');
 const WEBHOOK_SECRET = randomBytes(24).toString('base64url');
-const emailDigest = createHash('sha256').update(CANARIES.email.toLowerCase()).digest('hex');
+const emailDigest = createHash('sha256').update(CANARIES.email.toLowerCase()).digest();
+/** Jobs pack their digests as base64url (job schema v3, docs/architecture.md#job-schema); the email's comes first. */
+const packedEmailDigest = emailDigest.toString('base64url').slice(0, 40);
 
 let redis: PrivateRedis;
 const children: Child[] = [];
@@ -133,7 +135,7 @@ describe('capconnect dashboard', () => {
     const all = texts.join('\n');
     expect(jobsSeen).toBeGreaterThanOrEqual(10);
     // The job data is there — as the digest of the normalized email — but no raw value is.
-    expect(all).toContain(emailDigest);
+    expect(all).toContain(packedEmailDigest);
     expect(findCanaries(all, SEARCH)).toEqual([]);
   });
 
@@ -161,9 +163,9 @@ describe('capconnect dashboard', () => {
       await page.goto(`${dashboardUrl}/queue/${encodeURIComponent('{capconnect}:meta')}?status=failed`);
       await page.getByText('deliver').first().waitFor({ timeout: 15_000 });
       await page.getByRole('tab', { name: 'Data' }).first().click();
-      // Bull Board folds arrays: the digests sit under userData, the match fields in `sealed`.
-      await page.getByText('userData').first().waitFor({ timeout: 15_000 });
-      await page.getByText('sealed').first().waitFor({ timeout: 15_000 });
+      // Job schema v3: the event under `e`, the packed digests in `d` (the email's first), the match fields sealed in `s`.
+      await page.getByText('ingestedAt').first().waitFor({ timeout: 15_000 });
+      await page.getByText(packedEmailDigest).first().waitFor({ timeout: 15_000 });
       const failedPage = await page.content();
       // The screenshot in docs/ is refreshed on request only, so a test run leaves the work tree clean.
       const shot = process.env.CAPCONNECT_UPDATE_SCREENSHOT === '1' ? join(repoRoot, 'docs/dashboard.png') : join(profile, 'dashboard.png');
