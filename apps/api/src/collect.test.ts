@@ -131,6 +131,27 @@ describe('POST /v1/collect/batch', () => {
     }
   });
 
+  it('counts outcomes per event and match keys per queued job, duplicates and rejected items not as match keys', async () => {
+    const h = harness();
+    await post(h, '/v1/collect/batch', [purchase('c-1'), purchase('c-2')]);
+    const items = [
+      purchase('c-1'), // duplicate of the earlier request
+      purchase('c-3'),
+      purchase('c-4', { customer: { phone: undefined } }),
+      purchase('c-3'), // duplicate within the batch
+      { customer: {}, event: { eventName: 'Unmapped', eventId: 'c-5' } },
+      { event: {} },
+    ];
+    const res = await post(h, '/v1/collect/batch', items);
+    expect(res.body.results!.map((r) => r.status)).toEqual(['duplicate', 'queued', 'queued', 'duplicate', 'rejected', 'invalid']);
+    const counters = new Map((await h.metrics.ingestEvents.get()).values.map((value) => [value.labels.outcome, value.value]));
+    expect(Object.fromEntries(counters)).toEqual({ queued: 4, duplicate: 2, invalid: 1, skipped: 1, unavailable: 0 });
+    const identifiers = Object.fromEntries((await h.metrics.identifiers.get()).values.map((value) => [`${value.labels.provider}.${value.labels.field}`, value.value]));
+    // c-1, c-2, c-3 and c-4 were queued once each, to both providers; only c-4 has no phone.
+    expect(identifiers).toMatchObject({ 'meta.em': 4, 'meta.ph': 3, 'google.gclid': 4, 'meta.clientIpAddress': 4, 'meta.clientUserAgent': 4 });
+    expect(Object.keys(identifiers)).not.toContain('meta.eventSourceUrl');
+  });
+
   it('refuses batches over BATCH_MAX_EVENTS (413), empty batches and non-arrays (400)', async () => {
     const h = harness();
     const tooMany = await post(h, '/v1/collect/batch', Array.from({ length: 51 }, (_, index) => purchase(`m-${index}`)));

@@ -64,6 +64,8 @@ export function observeRequests(metrics: Metrics, logger: Logger): RequestHandle
       const labels = { route: notes.route, status: String(status) };
       metrics.httpRequests.inc(labels);
       metrics.httpRequestDuration.observe(labels, durationS);
+      // The line is only built when it is written (LOG_LEVEL=warn skips it).
+      if (!logger.isLevelEnabled('info')) return;
       logger.info(
         {
           method: req.method,

@@ -1,5 +1,6 @@
 import { createKeyring, generateKeyText } from '@capconnect/core';
 import { dumpRedis, findCanaries, freshPrefix, startPrivateRedis, testRedisUrl } from '@capconnect/testkit';
+import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { metaEvent } from './test/fixtures.js';
 import { checkEvictionPolicy, createRedisConnection, type RedisConnection } from './connection.js';
@@ -42,6 +43,51 @@ describe('Producer', () => {
     const again = await Promise.all(calls.map((_, index) => producer.enqueue([{ eventId: `concurrent-${index}`, prepared: [metaEvent] }])));
     expect(again.flat(2).every((job) => job.status === 'duplicate')).toBe(true);
     expect(await producer.queues.meta.count()).toBe(200);
+  });
+
+  it('reports exactly the jobs that existed before the call as duplicates, on every shard, with one check per shard', async () => {
+    const connection = createRedisConnection(testRedisUrl(), 'producer', { commandTimeoutMs: 2000 });
+    connection.on('error', () => undefined);
+    const producer = new Producer({ connection, prefix: freshPrefix(), keyring, policy, shards: 3 });
+    cleanups.push(async () => { await producer.close(); connection.disconnect(); });
+    const item = (id: string) => ({ eventId: id, prepared: [{ ...metaEvent, event: { ...metaEvent.event, eventId: id } }] });
+    const ids = Array.from({ length: 60 }, (_, index) => `mixed-${index}`);
+    const earlier = ids.filter((_, index) => index % 3 === 0);
+    await producer.enqueue(earlier.map(item));
+    const scriptCalls: number[] = [];
+    const redis = connection as Redis;
+    const send = redis.sendCommand.bind(redis);
+    redis.sendCommand = (command, stream) => {
+      // The check's only argument besides its keys is their count; BullMQ's add scripts carry data.
+      if (command.name === 'evalsha' && command.args.length === Number(command.args[1]) + 2) scriptCalls.push(Number(command.args[1]));
+      return send(command, stream);
+    };
+    const results = await producer.enqueue(ids.map(item));
+    expect(results.map((jobs) => jobs.map((job) => job.status))).toEqual(ids.map((_, index) => [index % 3 === 0 ? 'duplicate' : 'queued']));
+    // One check per shard the call wrote to, covering all of its jobs.
+    expect(scriptCalls.length).toBeLessThanOrEqual(3);
+    expect(scriptCalls.reduce((sum, keys) => sum + keys, 0)).toBe(ids.length);
+    const counts = await Promise.all(producer.shards.shards().map((shard) => shard.queues.meta.count()));
+    expect(counts.reduce((sum, count) => sum + count, 0)).toBe(ids.length);
+  });
+
+  it('on one Redis, sends the check and the adds of a call in one socket write', async () => {
+    const { producer, connection } = producerOn(testRedisUrl());
+    await producer.enqueue([{ eventId: 'warm-up', prepared: [metaEvent] }]);
+    const stream = (connection as Redis).stream;
+    const corkedAtWrite: number[] = [];
+    const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+    stream.write = ((...args: unknown[]) => {
+      corkedAtWrite.push(stream.writableCorked);
+      return write(...args);
+    });
+    const google = { ...metaEvent, provider: 'google' as const, mode: 'click' as const, conversionActionId: '1', digests: {}, match: { gclid: 'x' } };
+    const { userData: _u, dataProcessing: _d, ...googleBase } = google;
+    await producer.enqueue([{ eventId: 'one-write', prepared: [metaEvent, googleBase] }]);
+    stream.write = write;
+    // The check and two adds, every one written while the socket was corked: they leave together at uncork.
+    expect(corkedAtWrite).toHaveLength(3);
+    expect(corkedAtWrite.every((corked) => corked > 0)).toBe(true);
   });
 
   it('stores no plaintext match field anywhere under its prefix', async () => {

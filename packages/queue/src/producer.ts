@@ -1,5 +1,6 @@
 import { PROVIDERS, type Keyring, type PreparedEvent, type Provider } from '@capconnect/core';
-import { Cluster } from 'ioredis';
+import type { JobsOptions } from 'bullmq';
+import { Cluster, type Redis } from 'ioredis';
 import { toJobData } from './job-data.js';
 import { jobIdFor } from './job-id.js';
 import { jobOptions, type JobPolicy } from './job-options.js';
@@ -11,8 +12,17 @@ import { keySlot } from './shards.js';
 import { retryWhileSlotsMove } from './slot-retry.js';
 import { waitForReplicas } from './replica-wait.js';
 
-/** Up to this many jobs, the existence check uses plain commands instead of a pipeline. */
-const SMALL_CHECK = 8;
+/**
+ * Which of its keys exist, as one `0`/`1` flag per key in order: the duplicate report's check for a
+ * whole call (per shard: the keys share one slot) in one command (docs/decisions.md#one-write-per-ingest-request).
+ */
+const EXISTING_SCRIPT = `local flags = {}
+for i = 1, #KEYS do flags[i] = redis.call('EXISTS', KEYS[i]) end
+return table.concat(flags)`;
+const EXISTING_COMMAND = 'capconnectExistingJobs';
+
+/** The connection once `EXISTING_COMMAND` is defined on it. */
+type WithExistingCommand = RedisConnection & Record<typeof EXISTING_COMMAND, (numberOfKeys: number, ...keys: string[]) => Promise<string>>;
 
 /** Redis could not take the write (down, full, or too slow). The API answers 503. */
 export class QueueUnavailableError extends Error {
@@ -75,14 +85,14 @@ interface PendingJob {
   jobId: string;
   itemIndex: number;
   data: JobData;
-  eventId: string;
+  opts: JobsOptions;
   shard: QueueShard;
 }
 
 /**
  * Enqueues delivery jobs: one job per event per destination, sealed, with the idempotent job id,
- * on the shard of the event id. A whole call is one round of `addBulk` per queue and shard, so a
- * 1000-item batch on one shard costs two Redis scripts.
+ * on the shard of the event id. A whole call is one existence check per shard plus one `add` (or
+ * `addBulk`) per queue and shard; on one Redis all of them leave in one socket write.
  */
 export class Producer {
   readonly prefix: string;
@@ -90,7 +100,7 @@ export class Producer {
   readonly shards: ShardQueues;
   /** The first shard's queues: with one shard, the only ones. */
   readonly queues: ShardProviderQueues;
-  private readonly connection: RedisConnection;
+  private readonly connection: WithExistingCommand;
   private readonly keyring: Keyring;
   private readonly policy: JobPolicy;
   private readonly readyTimeoutMs: number;
@@ -100,7 +110,8 @@ export class Producer {
 
   constructor(options: ProducerOptions) {
     this.prefix = options.prefix ?? QUEUE_PREFIX;
-    this.connection = options.connection;
+    options.connection.defineCommand(EXISTING_COMMAND, { lua: EXISTING_SCRIPT });
+    this.connection = options.connection as WithExistingCommand;
     this.keyring = options.keyring;
     this.policy = options.policy;
     this.readyTimeoutMs = options.readyTimeoutMs ?? 500;
@@ -124,13 +135,14 @@ export class Producer {
     items.forEach((item, itemIndex) => {
       const shard = this.shards.shardOf(item.eventId);
       for (const prepared of item.prepared) {
-        const jobId = jobIdFor(prepared.provider, item.eventId);
+        const opts = jobOptions(prepared.provider, item.eventId, this.policy);
+        const jobId = opts.jobId ?? jobIdFor(prepared.provider, item.eventId);
         if (seen.has(jobId)) {
           results[itemIndex]?.push({ provider: prepared.provider, jobId, status: 'duplicate' });
           continue;
         }
         seen.add(jobId);
-        pending.push({ provider: prepared.provider, jobId, itemIndex, eventId: item.eventId, shard, data: toJobData(prepared, this.keyring, ingestedAt) });
+        pending.push({ provider: prepared.provider, jobId, itemIndex, shard, opts, data: toJobData(prepared, this.keyring, ingestedAt) });
       }
     });
     if (pending.length === 0) return results;
@@ -139,14 +151,20 @@ export class Producer {
       await this.awaitReady(this.readyTimeoutMs);
       const deadlineMs = Date.now() + this.slotRetryMs;
       const byShard = new Map<QueueShard, PendingJob[]>();
-      for (const job of pending) byShard.set(job.shard, [...(byShard.get(job.shard) ?? []), job]);
-      // On one Redis the existence check and the adds leave in the same tick on the same
-      // connection, so Redis answers EXISTS before it runs the adds: one round trip, and the check
-      // sees the state before. A cluster client writes a pipeline and a command to a node whose
-      // connection is still opening in either order, so there the adds wait for the check
-      // (docs/decisions.md#retrying-adds-during-slot-moves).
+      for (const job of pending) {
+        const jobs = byShard.get(job.shard);
+        if (jobs) jobs.push(job);
+        else byShard.set(job.shard, [job]);
+      }
+      const cluster = this.connection instanceof Cluster;
+      // On one Redis the existence check and the adds go out in one socket write on one
+      // connection, so Redis answers the check before it runs the adds: one round trip, and the
+      // check sees the state before (docs/decisions.md#one-write-per-ingest-request). A cluster
+      // client writes a pipeline and a command to a node whose connection is still opening in
+      // either order, so there the adds wait for the check (docs/decisions.md#retrying-adds-during-slot-moves).
+      if (!cluster) this.holdWritesForThisTurn();
       const existingChecks = Promise.all([...byShard.values()].map((jobs) => retryWhileSlotsMove(() => this.existingJobIds(jobs), { deadlineMs })));
-      if (this.connection instanceof Cluster) await existingChecks;
+      if (cluster) await existingChecks;
       const adds = [...byShard].flatMap(([shard, shardJobs]) => PROVIDERS.map((provider) => {
         const jobs = shardJobs.filter((job) => job.provider === provider);
         const [only] = jobs;
@@ -154,15 +172,15 @@ export class Producer {
         const queue = shard.queues[provider];
         // A retried add is harmless: the job ids are fixed, so jobs already stored are ignored (slot-retry.ts).
         return retryWhileSlotsMove(async () => {
-          if (jobs.length === 1) await queue.add(JOB_NAME, only.data, jobOptions(provider, only.eventId, this.policy));
-          else await queue.addBulk(jobs.map((job) => ({ name: JOB_NAME, data: job.data, opts: jobOptions(provider, job.eventId, this.policy) })));
+          if (jobs.length === 1) await queue.add(JOB_NAME, only.data, only.opts);
+          else await queue.addBulk(jobs.map((job) => ({ name: JOB_NAME, data: job.data, opts: job.opts })));
         }, { deadlineMs });
       }));
       const [existingSets] = await Promise.all([existingChecks, ...adds]);
       if (this.waitReplicas > 0) {
         await waitForReplicas(this.connection, [...byShard.keys()].map((shard) => keySlot(shard.prefix)), this.waitReplicas, this.waitTimeoutMs);
       }
-      const existing = new Set(existingSets.flatMap((set) => [...set]));
+      const existing = existingSets.length === 1 ? existingSets[0] ?? new Set<string>() : new Set(existingSets.flatMap((set) => [...set]));
       for (const job of pending) {
         results[job.itemIndex]?.push({ provider: job.provider, jobId: job.jobId, status: existing.has(job.jobId) ? 'duplicate' : 'queued' });
       }
@@ -173,28 +191,34 @@ export class Producer {
   }
 
   /**
-   * Which job ids already exist. BullMQ silently ignores an add with an existing id, so this
-   * check only decides what we *report*; the queue's own rule is what keeps duplicates out.
+   * Holds this connection's writes until the current event-loop turn has run its callbacks and
+   * promise jobs, then sends them in one write (`cork`/`uncork` of the socket): the existence
+   * check and the adds of a call, which BullMQ issues a few promise jobs apart, leave together,
+   * with those of any other request of the same turn. Only the bytes are batched: every command
+   * stays its own command, in order, with its own reply, so nothing about BullMQ's scripts changes
+   * (unlike ioredis auto-pipelining, docs/decisions.md#no-ioredis-auto-pipelining).
+   */
+  private holdWritesForThisTurn(): void {
+    const { stream } = this.connection as Redis;
+    if (typeof stream.cork !== 'function') return;
+    stream.cork();
+    setImmediate(() => { stream.uncork(); });
+  }
+
+  /**
+   * Which job ids already exist, in one command per shard. BullMQ silently ignores an add with an
+   * existing id, so this check only decides what we *report*; the queue's own rule is what keeps
+   * duplicates out.
    */
   private async existingJobIds(jobs: readonly PendingJob[]): Promise<Set<string>> {
-    // One shard per call: on a cluster a pipeline must stay within one slot.
-    const keyOf = (job: PendingJob) => `${job.shard.prefix}:${QUEUE_NAMES[job.provider]}:${job.jobId}`;
+    // One shard per call: on a cluster a script's keys must share one slot, which the shard's hash tag ensures.
+    const keys = jobs.map((job) => `${job.shard.prefix}:${QUEUE_NAMES[job.provider]}:${job.jobId}`);
+    const flags = await this.connection[EXISTING_COMMAND](keys.length, ...keys);
     const existing = new Set<string>();
-    if (jobs.length <= SMALL_CHECK) {
-      // ioredis copies every defined script (BullMQ defines dozens) into each pipeline it builds;
-      // for a few keys, plain commands are cheaper and still leave in the same tick.
-      const counts = await Promise.all(jobs.map((job) => this.connection.exists(keyOf(job))));
-      counts.forEach((count, index) => { const job = jobs[index]; if (job && count === 1) existing.add(job.jobId); });
-      return existing;
-    }
-    const pipeline = this.connection.pipeline();
-    for (const job of jobs) pipeline.exists(keyOf(job));
-    const replies = (await pipeline.exec()) ?? [];
-    replies.forEach(([error, count], index) => {
-      if (error) throw error;
+    for (let index = flags.indexOf('1'); index !== -1; index = flags.indexOf('1', index + 1)) {
       const job = jobs[index];
-      if (job && count === 1) existing.add(job.jobId);
-    });
+      if (job) existing.add(job.jobId);
+    }
     return existing;
   }
 
