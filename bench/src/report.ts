@@ -12,6 +12,8 @@ export interface Result {
   baseline?: Summary;
   /** ours.median / baseline.median (for "lower is better" metrics the target says so). */
   ratio?: number;
+  /** ours / baseline of each alternating round, where the two sides ran in pairs. */
+  ratioRounds?: Summary;
   /** Human-readable target, e.g. ">= 0.80 of baseline" or "<= 1000 ms". */
   target?: string;
   pass?: boolean;
@@ -36,14 +38,17 @@ function formatNumber(value: number | undefined): string {
 }
 
 export function formatResults(results: readonly Result[]): string {
-  const header = ['scenario', 'metric', 'ours (median)', 'spread', 'baseline (median)', 'ratio', 'target', 'verdict'];
+  const header = ['scenario', 'metric', 'ours (median)', 'spread', 'baseline (median)', 'spread', 'ratio', 'round ratios', 'target', 'verdict'];
+  const percent = (summary: Summary | undefined) => (summary === undefined ? '-' : `${(summary.spread * 100).toFixed(0)}%`);
   const rows = results.map((result) => [
     result.scenario,
     `${result.metric} [${result.unit}]`,
     formatNumber(result.ours.median),
-    `${(result.ours.spread * 100).toFixed(0)}%`,
+    percent(result.ours),
     formatNumber(result.baseline?.median),
+    percent(result.baseline),
     result.ratio === undefined ? '-' : result.ratio.toFixed(2),
+    result.ratioRounds === undefined ? '-' : `${result.ratioRounds.min.toFixed(2)}–${result.ratioRounds.max.toFixed(2)}`,
     result.target ?? '-',
     result.pass === undefined ? '-' : result.pass ? 'PASS' : 'FAIL',
   ]);

@@ -3,8 +3,8 @@
  * build), runs each scenario with a warm-up and several rounds against a baseline measured side
  * by side, prints a table and writes bench/results/latest.json.
  *
- * Flags: --quick (fewer, shorter rounds), --only=0,1,2,3,4,5,7,8,9 (scenario numbers; `import` is 7,
- * the 10 events/s trickle latency 8, `shards` is 9).
+ * Flags: --quick (fewer, shorter rounds), --only=0,1,2,…,11 (scenario numbers, or names: `core` is
+ * 1, `import` 7, the 10 events/s trickle latency 8, `shards` 9, `same-work` 10, `bytes` 11).
  */
 import { fileURLToPath } from 'node:url';
 import { startStack } from '@capconnect/cli';
@@ -15,11 +15,13 @@ import { runHashScenario } from './scenarios/hash.js';
 import { runSandboxThroughput } from './scenarios/sandbox.js';
 import { runBatchIngest, runSingleIngest } from './scenarios/ingest.js';
 import { runImportScenario } from './scenarios/import.js';
+import { runRedisBytes } from './scenarios/bytes.js';
+import { runSameWork } from './scenarios/same-work.js';
 import { runShardScenario } from './scenarios/shards.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const SCENARIO_NAMES: Record<string, number> = { import: 7, shards: 9 };
+const SCENARIO_NAMES: Record<string, number> = { core: 1, import: 7, shards: 9, 'same-work': 10, bytes: 11 };
 const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',').map((name) => SCENARIO_NAMES[name] ?? Number(name));
 const wanted = (scenario: number) => only === undefined || only.includes(scenario);
 const rounds = quick ? 2 : 3;
@@ -29,7 +31,7 @@ const log = (line: string) => { process.stderr.write(`${line}\n`); };
 const errors: string[] = [];
 
 /** Runs one scenario; a failure is reported and the other scenarios still run. */
-async function scenario(name: string, run: () => Promise<Result | Result[]> | Result): Promise<void> {
+async function scenario(name: string, run: () => Promise<Result | Result[]> | Result | Result[]): Promise<void> {
   log(`scenario ${name}`);
   try {
     const result = await run();
@@ -42,15 +44,18 @@ async function scenario(name: string, run: () => Promise<Result | Result[]> | Re
 
 log(`machine: ${JSON.stringify(machine())}`);
 if (wanted(0)) await scenario('0: sandbox throughput', () => runSandboxThroughput({ rounds }));
-if (wanted(1)) await scenario('1: normalize + hash', () => runHashScenario({ rounds: quick ? 3 : 5, roundMs: quick ? 500 : 1000 }));
+if (wanted(1)) await scenario('1: core CPU per event vs the hashing floor', () => runHashScenario({ rounds: quick ? 5 : 7, roundMs: quick ? 400 : 1000, events: 2000 }));
 
-if ([2, 3, 4, 5, 7, 8].some(wanted)) {
+if ([2, 3, 4, 5, 7, 8, 10, 11].some(wanted)) {
   const redis = await startPrivateRedis();
   // The sandbox stands in for Meta's and Google's servers, which do not share a machine with
   // CapConnect in production: it still checks, deduplicates and counts every event, but keeps none
   // (no scenario reads them back), so the harness takes less of the CPU the measured processes share.
   const stack = await startStack({ redisUrl: redis.url, workers: 0, env: { LOG_LEVEL: 'warn' }, sandbox: { maxRecordedEvents: 0 } });
   try {
+    // First, on a Redis no other scenario has written to yet.
+    if (wanted(11)) await scenario('11: Redis bytes per queued job', () => runRedisBytes(stack, { rounds: quick ? 3 : 5, events: 500, redisUrl: redis.url }));
+    if (wanted(10)) await scenario('10: ingest vs the same-work reference', () => runSameWork(stack, { rounds: quick ? 5 : 7, roundS: quick ? 2 : 5, redisUrl: redis.url }));
     if (wanted(2)) await scenario('2: single-event ingest', () => runSingleIngest(stack, { rounds, roundS: quick ? 3 : 5, connections: 32, redisUrl: redis.url }));
     if (wanted(3)) await scenario('3: batch ingest', () => runBatchIngest(stack, { rounds, roundS: quick ? 3 : 5, connections: 2, redisUrl: redis.url }));
     if (wanted(4)) await scenario('4: dispatch', () => runDispatch(stack, { rounds: quick ? rounds : 5, events: quick ? 5000 : 20_000, warmupEvents: quick ? 2000 : 10_000, redisUrl: redis.url }));

@@ -4,7 +4,7 @@ import { createKeyring, parseIngestItem, prepareEvent, type PreparedEvent } from
 import { Producer, createRedisConnection, jobIdFor, type DeliveryOutcome } from '@capconnect/queue';
 import { SERVICE_NODE_FLAGS, type Stack, type StackProcess } from '@capconnect/cli';
 import { SANDBOX_DEFAULTS } from '@capconnect/sandbox';
-import { peakResidentMiB, residentMemoryMiB, startBenchProcess } from '../processes.js';
+import { cpuMicros, peakResidentMiB, residentMemoryMiB, startBenchProcess } from '../processes.js';
 import type { Result } from '../report.js';
 import { quantile, summarize } from '../stats.js';
 import { TEN_IDENTIFIER_EVENT } from './hash.js';
@@ -84,6 +84,7 @@ export async function runDispatch(stack: Stack, options: DispatchOptions): Promi
   const ours: number[] = [];
   const baseline: number[] = [];
   const sameFlags: number[] = [];
+  const cpu = { ours: [] as number[], noop: [] as number[], dataManager: [] as number[] };
   const peaks: number[] = [];
   const requestsPer1000: number[] = [];
   let worker: StackProcess | undefined;
@@ -103,10 +104,12 @@ export async function runDispatch(stack: Stack, options: DispatchOptions): Promi
       await producer.queues.meta.pause();
       await fill(producer, options.events);
       const before = sandbox.control.stats('meta');
+      const cpuBefore = cpuMicros(worker.child.pid);
       const started = performance.now();
       await producer.queues.meta.resume();
       await until(() => sandbox.control.stats('meta').accepted - before.accepted >= options.events, 120_000);
       ours.push(options.events / ((performance.now() - started) / 1000));
+      cpu.ours.push(((cpuMicros(worker.child.pid) ?? Number.NaN) - (cpuBefore ?? Number.NaN)) / options.events);
       const peak = peakResidentMiB(worker.child.pid);
       if (peak !== undefined) peaks.push(peak);
       const after = sandbox.control.stats('meta');
@@ -117,8 +120,10 @@ export async function runDispatch(stack: Stack, options: DispatchOptions): Promi
 
       // Baseline: the same number of jobs drained by a no-op BullMQ worker process with Node's
       // defaults; then, for reference, the same no-op with the worker's own Node flags.
-      baseline.push(await drainNoop(noopProducer, options, stack, []));
-      sameFlags.push(await drainNoop(noopProducer, options, stack, SERVICE_NODE_FLAGS.worker));
+      const noop = await drainNoop(noopProducer, options, stack, []);
+      baseline.push(noop.eventsPerS);
+      cpu.noop.push(noop.cpuUsPerEvent);
+      sameFlags.push((await drainNoop(noopProducer, options, stack, SERVICE_NODE_FLAGS.worker)).eventsPerS);
     }
 
     // Google through the Data Manager API (the default path): the same paused-queue measurement on
@@ -134,10 +139,12 @@ export async function runDispatch(stack: Stack, options: DispatchOptions): Promi
       await producer.queues.google.pause();
       await fill(producer, options.events, 'google');
       const before = sandbox.control.dataManagerStats();
+      const cpuBefore = cpuMicros(worker.child.pid);
       const started = performance.now();
       await producer.queues.google.resume();
       await until(() => sandbox.control.dataManagerStats().accepted - before.accepted >= options.events, 120_000);
       dmRates.push(options.events / ((performance.now() - started) / 1000));
+      cpu.dataManager.push(((cpuMicros(worker.child.pid) ?? Number.NaN) - (cpuBefore ?? Number.NaN)) / options.events);
       dmRequestsPer1000.push(((sandbox.control.dataManagerStats().requests - before.requests) / options.events) * 1000);
       worker.child.kill('SIGTERM');
       await worker.exited;
@@ -184,6 +191,14 @@ export async function runDispatch(stack: Stack, options: DispatchOptions): Promi
         ratio: summarize(dmRates).median / oursSummary.median, note: 'baseline: the Meta figure above (same worker, same event); GOOGLE_BATCH_MAX 2000',
       },
       {
+        scenario: '4 dispatch', metric: 'worker CPU per event, Meta (/proc utime+stime)', unit: 'µs/event', ours: summarize(cpu.ours), baseline: summarize(cpu.noop),
+        ratio: summarize(cpu.ours).median / summarize(cpu.noop).median, note: 'the worker process over each measured drain; baseline: the no-op worker (Node defaults)',
+      },
+      {
+        scenario: '4 dispatch', metric: 'worker CPU per event, Google Data Manager (/proc utime+stime)', unit: 'µs/event', ours: summarize(cpu.dataManager), baseline: summarize(cpu.ours),
+        ratio: summarize(cpu.dataManager).median / summarize(cpu.ours).median, note: 'baseline: the Meta figure above',
+      },
+      {
         scenario: '4 dispatch', metric: 'Google Data Manager requests per 1000 events', unit: 'requests', ours: summarize(dmRequestsPer1000),
         target: '<= 1 (2,000 events per request)', pass: summarize(dmRequestsPer1000).median <= 1, note: 'every HTTP request to the fake, re-sends included',
       },
@@ -197,7 +212,7 @@ export async function runDispatch(stack: Stack, options: DispatchOptions): Promi
 }
 
 /** One baseline round, measured as ours: warm-up drain, paused queue filled, the clock from resume until empty. */
-async function drainNoop(noopProducer: Producer, options: DispatchOptions, stack: Stack, nodeFlags: readonly string[]): Promise<number> {
+async function drainNoop(noopProducer: Producer, options: DispatchOptions, stack: Stack, nodeFlags: readonly string[]): Promise<{ eventsPerS: number; cpuUsPerEvent: number }> {
   const queue = noopProducer.queues.meta;
   const empty = async () => {
     const counts = await queue.getJobCounts('waiting', 'active', 'delayed');
@@ -212,10 +227,12 @@ async function drainNoop(noopProducer: Producer, options: DispatchOptions, stack
     await until(empty, 120_000);
     await queue.pause();
     await fill(noopProducer, options.events);
+    const cpuBefore = cpuMicros(noop.child.pid);
     const started = performance.now();
     await queue.resume();
     await until(empty, 120_000);
-    return options.events / ((performance.now() - started) / 1000);
+    const eventsPerS = options.events / ((performance.now() - started) / 1000);
+    return { eventsPerS, cpuUsPerEvent: ((cpuMicros(noop.child.pid) ?? Number.NaN) - (cpuBefore ?? Number.NaN)) / options.events };
   } finally {
     await noop.stop();
   }

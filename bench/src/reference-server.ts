@@ -1,0 +1,80 @@
+/**
+ * The same-work reference for ingest: what any relay must do for our contract, and nothing else.
+ * express.json(), then per item the project's own contract check (`parseIngestItem`, as the api
+ * does), `prepareEvent` for every enabled destination, sealing and job data (`toJobData`), and one
+ * plain BullMQ `add` per destination job (`addBulk` per queue for a batch) with the project's
+ * `jobOptions`. No auth, signature, metrics, duplicate report, status bookkeeping, chunked yielding
+ * or JSON structural limits. Started with the api's Node flags, on the api's Redis, with the api's
+ * prepare options and key, so a ratio compares the work the api adds, not configuration.
+ * Env: PORT, REDIS_URL, BENCH_PREFIX, QUEUE_ENCRYPTION_KEY, and the api's provider settings
+ * (META_PIXEL_ID, GOOGLE_CONVERSION_ACTIONS, GOOGLE_API, DEFAULT_COUNTRY_CODE, DEFAULT_CURRENCY).
+ */
+import { PROVIDERS, createKeyring, parseIngestItem, prepareEvent, type Provider } from '@capconnect/core';
+import { JOB_NAME, createRedisConnection, jobOptions, toJobData, type JobData } from '@capconnect/queue';
+import { Queue, type JobsOptions } from 'bullmq';
+import express from 'express';
+import { DEFAULT_JOB_POLICY, prepareOptionsFromEnv } from './realistic.js';
+
+// The api's connection settings (a producer connection, its default 1 s command timeout), so both give up alike.
+const connection = createRedisConnection(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', 'producer', { connectionName: 'bench-reference' });
+const prefix = process.env.BENCH_PREFIX ?? '{bench-reference}';
+const queues = Object.fromEntries(PROVIDERS.map((provider) => [provider, new Queue<JobData>(provider, { connection, prefix })])) as Record<Provider, Queue<JobData>>;
+const keyring = createKeyring(process.env.QUEUE_ENCRYPTION_KEY ?? '');
+const policy = DEFAULT_JOB_POLICY;
+/** Read from the environment once, as the api reads its configuration once. */
+const prepareOptions = prepareOptionsFromEnv(process.env, 0);
+
+interface Job { provider: Provider; data: JobData; opts: JobsOptions }
+
+/** Contract, preparation, sealing and job data for one posted item; undefined when the contract refuses it. */
+function jobsOf(input: unknown, nowMs: number): { eventId: string; jobs: Job[] } | undefined {
+  const parsed = parseIngestItem(input, { nowMs });
+  if (!parsed.ok) return undefined;
+  const result = prepareEvent(parsed.item, { ...prepareOptions, nowMs });
+  return {
+    eventId: result.eventId,
+    jobs: result.prepared.map((prepared) => ({
+      provider: prepared.provider, data: toJobData(prepared, keyring, nowMs), opts: jobOptions(prepared.provider, result.eventId, policy),
+    })),
+  };
+}
+
+const destinations = (jobs: readonly Job[]) => jobs.map(({ provider, opts }) => ({ provider, jobId: opts.jobId }));
+
+const app = express();
+app.disable('x-powered-by');
+app.use(express.json({ limit: '5mb' }));
+
+app.post('/v1/collect', (req, res) => {
+  const item = jobsOf(req.body, Date.now());
+  if (!item) { res.status(400).json({ error: 'invalid_event' }); return; }
+  Promise.all(item.jobs.map((job) => queues[job.provider].add(JOB_NAME, job.data, job.opts))).then(
+    () => { res.status(202).json({ eventId: item.eventId, destinations: destinations(item.jobs) }); },
+    () => { res.status(503).json({ error: 'unavailable' }); },
+  );
+});
+
+app.post('/v1/collect/batch', (req, res) => {
+  if (!Array.isArray(req.body)) { res.status(400).json({ error: 'invalid_body' }); return; }
+  const nowMs = Date.now();
+  const items = (req.body as unknown[]).map((input) => jobsOf(input, nowMs));
+  const byProvider = new Map<Provider, Job[]>(PROVIDERS.map((provider) => [provider, []]));
+  for (const item of items) for (const job of item?.jobs ?? []) byProvider.get(job.provider)?.push(job);
+  const adds = [...byProvider].filter(([, jobs]) => jobs.length > 0)
+    .map(([provider, jobs]) => queues[provider].addBulk(jobs.map(({ data, opts }) => ({ name: JOB_NAME, data, opts }))));
+  Promise.all(adds).then(
+    () => {
+      res.status(202).json({
+        results: items.map((item, index) => (item ? { index, eventId: item.eventId, destinations: destinations(item.jobs) } : { index, status: 'invalid' })),
+      });
+    },
+    () => { res.status(503).json({ error: 'unavailable' }); },
+  );
+});
+
+app.get('/healthz', (_req, res) => { res.status(connection.status === 'ready' ? 200 : 503).json({ status: connection.status }); });
+const server = app.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
+process.once('SIGTERM', () => {
+  server.close();
+  void Promise.all(Object.values(queues).map((queue) => queue.close())).then(() => connection.quit()).then(() => process.exit(0));
+});
