@@ -1,7 +1,8 @@
 /** Size caps, id rules, absurd times and the id of an event posted without one (issue #13 items 1, 3, 8, 9). */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseIngestItem } from './contract.js';
-import { MAX_CUSTOM_DATA_BYTES, MAX_ITEM_BYTES } from './contract-limits.js';
+import { MAX_CUSTOM_DATA_BYTES, MAX_ITEM_BYTES, jsonBytesBound } from './contract-limits.js';
 import { canonicalJson, postedEventId } from './event-id.js';
 import { sha256Hex } from './hash.js';
 import { prepareEvent, type PrepareOptions } from './prepare/prepare-event.js';
@@ -50,6 +51,29 @@ describe('per-event size caps', () => {
     expect(issuesOf({ event: { eventName: 'Lead', clientUserAgent: 'u'.repeat(2049) } })).toEqual([{ path: 'event.clientUserAgent', message: 'must have at most 2048 characters' }]);
     expect(issuesOf({ event: { eventName: 'Lead', contents: Array.from({ length: 201 }, () => ({ id: 'a' })) } }))
       .toEqual([{ path: 'event.contents', message: 'must have at most 200 items' }]);
+  });
+});
+
+describe('the byte bound that spares serializing items far under their cap', () => {
+  const bytesOf = (value: unknown) => Buffer.byteLength(JSON.stringify(value), 'utf8');
+  /** Strings that cost the most per unit in JSON: controls, quotes, lone surrogates, 3- and 4-byte characters. */
+  const costly = fc.string({ unit: fc.constantFrom('\u0000', '\u001f', '"', '\\', '\ud800', '\udfff', '\u2028', '円', '\u{1F600}', 'a') });
+
+  it('is never below the real size of JSON data', () => {
+    const json = fc.oneof(fc.jsonValue(), fc.dictionary(costly, fc.oneof(costly, fc.double(), fc.integer(), fc.constant(-1.2345678901234567e-123))), fc.array(costly));
+    fc.assert(fc.property(json, fc.nat({ max: 5000 }), (value, limit) => {
+      const bound = jsonBytesBound(value, limit);
+      const bytes = bytesOf(value);
+      expect(bound).toBeGreaterThanOrEqual(bytes);
+    }), { numRuns: 2000 });
+  });
+
+  it('gives up (Infinity) on anything JSON.stringify treats specially, so the size is then counted', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic['self'] = cyclic;
+    for (const value of [{ a: new Date(0) }, { toJSON: () => 'x' }, [1n], { f: new Map() }, cyclic, [Object.assign([], { toJSON: () => 1 })]]) {
+      expect(jsonBytesBound(value, MAX_ITEM_BYTES)).toBe(Infinity);
+    }
   });
 });
 

@@ -190,7 +190,7 @@ export function parseIngestItem(input: unknown, options: ParseIngestItemOptions)
   }
   const tooBig = customDataTooBig ?? itemSizeIssue(input);
   if (tooBig !== undefined) return { ok: false, issues: [tooBig] };
-  const { customer, event, ...rest } = data;
+  const { customer, event } = data;
   const nowS = Math.floor(options.nowMs / 1000);
   const eventTime = Math.floor(event.eventTime ?? nowS);
   if (eventTime > nowS + MAX_FUTURE_SKEW_S) {
@@ -199,13 +199,19 @@ export function parseIngestItem(input: unknown, options: ParseIngestItemOptions)
   if (eventTime < nowS - MAX_EVENT_AGE_S) {
     return { ok: false, issues: [{ path: 'event.eventTime', message: 'must not be more than 90 days in the past' }] };
   }
-  const item: IngestItem = {
-    ...rest,
-    customer: customer ?? {},
-    event: { ...event, eventTime, actionSource: event.actionSource ?? 'website' },
-  };
-  // Derived from the item before the defaults above, so a retried identical body gets the same id.
-  if (event.eventId === undefined && event.orderId === undefined) item.postedEventId = postedEventId(customer, event);
+  // Derived from the item before the defaults below, so a retried identical body gets the same id.
+  const posted = event.eventId === undefined && event.orderId === undefined ? postedEventId(customer, event) : undefined;
+  // `data` is the parse's own fresh output (never the input), so the defaults go into it directly:
+  // the same keys in the same order as copying it with spreads, without the copies.
+  const item = {} as IngestItem;
+  if (Object.hasOwn(data, 'consent')) item.consent = data.consent;
+  if (Object.hasOwn(data, 'destinations')) item.destinations = data.destinations;
+  item.customer = customer ?? {};
+  const withDefaults = event as IngestItem['event'];
+  withDefaults.eventTime = eventTime;
+  withDefaults.actionSource = event.actionSource ?? 'website';
+  item.event = withDefaults;
+  if (posted !== undefined) item.postedEventId = posted;
   return { ok: true, item };
 }
 

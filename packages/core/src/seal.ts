@@ -35,20 +35,28 @@ export interface Keyring {
  * seals instead of one per seal (that call was ~1.5% of the api's CPU per request). Each slice is
  * handed out once; an exhausted pool is replaced, never refilled in place, so a nonce given out
  * never changes. Uniqueness still rests on 96 random bits per nonce, as before
- * (docs/decisions.md#sealing-bound-to-destination-and-event-id).
+ * (docs/decisions.md#sealing-bound-to-destination-and-event-id). The pool is also kept as base64url
+ * text: 12 bytes are exactly 16 characters, so each nonce's text is a slice of it, not an encoding.
  */
 const NONCE_POOL_SIZE = 256;
+const NONCE_TEXT_LENGTH = (NONCE_BYTES / 3) * 4;
 let noncePool = Buffer.alloc(0);
-let nonceOffset = 0;
+let noncePoolText = '';
+let nonceIndex = NONCE_POOL_SIZE;
 
-function nextNonce(): Buffer {
-  if (nonceOffset + NONCE_BYTES > noncePool.length) {
+/** The next unused nonce, and its base64url text. */
+function nextNonce(): { nonce: Buffer; text: string } {
+  if (nonceIndex === NONCE_POOL_SIZE) {
     noncePool = randomBytes(NONCE_BYTES * NONCE_POOL_SIZE);
-    nonceOffset = 0;
+    noncePoolText = noncePool.toString('base64url');
+    nonceIndex = 0;
   }
-  const nonce = noncePool.subarray(nonceOffset, nonceOffset + NONCE_BYTES);
-  nonceOffset += NONCE_BYTES;
-  return nonce;
+  const index = nonceIndex;
+  nonceIndex += 1;
+  return {
+    nonce: noncePool.subarray(index * NONCE_BYTES, (index + 1) * NONCE_BYTES),
+    text: noncePoolText.slice(index * NONCE_TEXT_LENGTH, (index + 1) * NONCE_TEXT_LENGTH),
+  };
 }
 
 function keyIdOf(key: Buffer): string {
@@ -81,13 +89,13 @@ export function createKeyring(spec: string): Keyring {
     currentKeyId,
     keyIds,
     seal(plaintext, associatedData) {
-      const nonce = nextNonce();
+      const { nonce, text } = nextNonce();
       const cipher = createCipheriv('aes-256-gcm', currentKey, nonce, { authTagLength: TAG_BYTES });
       cipher.setAAD(Buffer.from(associatedData, 'utf8'));
       const ciphertext = cipher.update(plaintext, 'utf8');
       cipher.final(); // GCM is a stream mode: final() returns no bytes, it computes the tag.
       const body = Buffer.concat([ciphertext, cipher.getAuthTag()], ciphertext.length + TAG_BYTES);
-      return `${VERSION}.${currentKeyId}.${nonce.toString('base64url')}.${body.toString('base64url')}`;
+      return `${VERSION}.${currentKeyId}.${text}.${body.toString('base64url')}`;
     },
     unseal(sealed, associatedData) {
       const [version, keyId, nonceText, bodyText, extra] = sealed.split('.');

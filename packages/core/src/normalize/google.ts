@@ -4,8 +4,8 @@ import { customerCountry, type NormalizeContext } from './context.js';
 import { normalizeGoogleCountry } from './country.js';
 import { normalizeGoogleEmail } from './email.js';
 import { normalizeDataManagerFamilyName, normalizeDataManagerGivenName, normalizeGoogleAddressText, normalizeGooglePlain } from './names.js';
-import { normalizeGooglePhone } from './phone.js';
-import { digestValues, normalizeValues } from './values.js';
+import { normalizeGooglePhone, type PhoneRegion } from './phone.js';
+import { digestInto, normalizeInto } from './values.js';
 
 /** Google's hashed identifiers and the plain address parts, before any mode or consent rule. */
 export interface GoogleIdentifiers {
@@ -34,31 +34,31 @@ export interface GoogleAddress {
  * code: the parts Google's own samples require; an incomplete one would fail the row.
  */
 export function hashGoogleIdentifiers(customer: Customer, context: NormalizeContext): GoogleIdentifiers {
-  const region = { country: customerCountry(customer), defaultCallingCode: context.defaultCallingCode, memo: context.phoneMemo };
+  const region: PhoneRegion = { country: customerCountry(customer), defaultCallingCode: context.defaultCallingCode, memo: context.phoneMemo };
   const memo = context.digestMemo;
-  const email = digestValues('customer.email', customer.email, normalizeGoogleEmail, memo);
-  const phone = digestValues('customer.phone', customer.phone, (value) => normalizeGooglePhone(value, region), memo);
-  const firstName = digestValues('customer.firstName', customer.firstName, normalizeGoogleAddressText, memo);
-  const lastName = digestValues('customer.lastName', customer.lastName, normalizeGoogleAddressText, memo);
-  const street = digestValues('customer.streetAddress', customer.streetAddress, normalizeGoogleAddressText, memo);
-  const city = normalizeValues('customer.city', customer.city, normalizeGooglePlain);
-  const state = normalizeValues('customer.state', customer.state, normalizeGooglePlain);
-  const postalCode = normalizeValues('customer.zip', customer.zip, normalizeGooglePlain);
-  const countryCode = normalizeValues('customer.country', customer.country, normalizeGoogleCountry);
+  const warnings: Warning[] = [];
+  const identifiers: GoogleIdentifiers = { hashedEmail: [], hashedPhoneNumber: [], warnings };
+  const firstName: Digest[] = [];
+  const lastName: Digest[] = [];
+  const street: Digest[] = [];
+  const city: string[] = [];
+  const state: string[] = [];
+  const postalCode: string[] = [];
+  const countryCode: string[] = [];
+  digestInto(identifiers.hashedEmail, warnings, 'customer.email', customer.email, normalizeGoogleEmail, undefined, memo);
+  digestInto(identifiers.hashedPhoneNumber, warnings, 'customer.phone', customer.phone, normalizeGooglePhone, region, memo);
+  digestInto(firstName, warnings, 'customer.firstName', customer.firstName, normalizeGoogleAddressText, undefined, memo);
+  digestInto(lastName, warnings, 'customer.lastName', customer.lastName, normalizeGoogleAddressText, undefined, memo);
+  digestInto(street, warnings, 'customer.streetAddress', customer.streetAddress, normalizeGoogleAddressText, undefined, memo);
+  normalizeInto(city, warnings, 'customer.city', customer.city, normalizeGooglePlain, undefined);
+  normalizeInto(state, warnings, 'customer.state', customer.state, normalizeGooglePlain, undefined);
+  normalizeInto(postalCode, warnings, 'customer.zip', customer.zip, normalizeGooglePlain, undefined);
+  normalizeInto(countryCode, warnings, 'customer.country', customer.country, normalizeGoogleCountry, undefined);
 
-  const warnings = [email, phone, firstName, lastName, street, city, state, postalCode, countryCode].flatMap(
-    (result) => result.warnings,
-  );
-  const identifiers: GoogleIdentifiers = {
-    hashedEmail: email.digests,
-    hashedPhoneNumber: phone.digests,
-    warnings,
-  };
-
-  const hashedFirstName = firstName.digests[0];
-  const hashedLastName = lastName.digests[0];
-  const plainPostalCode = postalCode.values[0];
-  const plainCountryCode = countryCode.values[0];
+  const hashedFirstName = firstName[0];
+  const hashedLastName = lastName[0];
+  const plainPostalCode = postalCode[0];
+  const plainCountryCode = countryCode[0];
   if (
     hashedFirstName !== undefined &&
     hashedLastName !== undefined &&
@@ -69,15 +69,20 @@ export function hashGoogleIdentifiers(customer: Customer, context: NormalizeCont
       hashed: { hashedFirstName, hashedLastName },
       plain: { postalCode: plainPostalCode, countryCode: plainCountryCode },
     };
-    const [hashedStreetAddress] = street.digests;
-    const [plainCity] = city.values;
-    const [plainState] = state.values;
+    const [hashedStreetAddress] = street;
+    const [plainCity] = city;
+    const [plainState] = state;
     if (hashedStreetAddress !== undefined) address.hashed.hashedStreetAddress = hashedStreetAddress;
     if (plainCity !== undefined) address.plain.city = plainCity;
     if (plainState !== undefined) address.plain.state = plainState;
     identifiers.address = address;
-    const givenName = digestValues('customer.firstName', customer.firstName, normalizeDataManagerGivenName, memo).digests[0];
-    const familyName = digestValues('customer.lastName', customer.lastName, normalizeDataManagerFamilyName, memo).digests[0];
+    // The Data Manager forms of the same names; their warnings are the ones above already.
+    const givenNames: Digest[] = [];
+    const familyNames: Digest[] = [];
+    digestInto(givenNames, undefined, 'customer.firstName', customer.firstName, normalizeDataManagerGivenName, undefined, memo);
+    digestInto(familyNames, undefined, 'customer.lastName', customer.lastName, normalizeDataManagerFamilyName, undefined, memo);
+    const [givenName] = givenNames;
+    const [familyName] = familyNames;
     if (givenName !== undefined && familyName !== undefined) identifiers.dataManagerNames = { givenName, familyName };
   }
   return identifiers;

@@ -1,5 +1,5 @@
 import type { Customer, CustomerValue } from '../contract.js';
-import type { MetaUserDigests, Warning } from '../types.js';
+import type { Digest, MetaUserDigests, Warning } from '../types.js';
 import { customerCountry, type NormalizeContext } from './context.js';
 import { normalizeMetaCountry } from './country.js';
 import { normalizeMetaDateOfBirth } from './date-of-birth.js';
@@ -10,7 +10,7 @@ import { normalizeMetaPhone, type PhoneRegion } from './phone.js';
 import { normalizeMetaPostalCode } from './postal-code.js';
 import type { Normalized } from './result.js';
 import { normalizeMetaState } from './state.js';
-import { digestValues } from './values.js';
+import { digestInto } from './values.js';
 
 type MetaKey = keyof MetaUserDigests;
 
@@ -68,10 +68,10 @@ export function hashMetaUserData(customer: Customer, context: NormalizeContext):
   for (const { key, source, field, normalize } of META_FIELD_RULES) {
     const raw: CustomerValue | undefined = customer[source];
     if (raw === undefined) continue;
-    const result = digestValues(field, raw, (value) => normalize(value, ruleContext), context.digestMemo);
-    for (const warning of result.warnings) warnings.push(warning);
-    if (result.digests.length > 0) {
-      userData[key] = result.digests;
+    const digests: Digest[] = [];
+    digestInto(digests, warnings, field, raw, normalize, ruleContext, context.digestMemo);
+    if (digests.length > 0) {
+      userData[key] = digests;
     }
   }
   return { userData, warnings };
