@@ -112,7 +112,7 @@ describe('end to end: producer → Redis → worker → sandbox', () => {
     await h.enqueue([...good.slice(0, 5), stale, noUrl, badIp, ...good.slice(5)]);
     await settled(h, 'meta', 13);
     const failed = await h.producer.queues.meta.getJobs(['failed']);
-    const reasons = Object.fromEntries(failed.map((job) => [summarizeJobData(job.data)?.event.eventId, parseFailure(job.failedReason).code]));
+    const reasons = Object.fromEntries(failed.map((job) => [summarizeJobData(job.data)?.event.eventId ?? '', parseFailure(job.failedReason).code]));
     // Stale and URL-less events are refused before batching; the bad IP only Meta catches (by index).
     expect(reasons).toEqual({ 'stale-1': 'expired', 'no-url-1': 'missing_event_source_url', 'bad-ip-1': 'meta_100' });
     expect(h.sandbox.control.metaEvents().map((event) => event.event.event_id).sort()).toEqual(good.map((event) => event.event.eventId).sort());
@@ -128,7 +128,7 @@ describe('end to end: producer → Redis → worker → sandbox', () => {
     await h.enqueue([bad0, googleEvent('g-1'), googleEvent('g-2'), bad3, googleEvent('g-4'), oldClick]);
     await settled(h, 'google', 6);
     const failed = await h.producer.queues.google.getJobs(['failed']);
-    const reasons = Object.fromEntries(failed.map((job) => [summarizeJobData(job.data)?.event.eventId, parseFailure(job.failedReason)]));
+    const reasons = Object.fromEntries(failed.map((job) => [summarizeJobData(job.data)?.event.eventId ?? '', parseFailure(job.failedReason)]));
     expect(reasons['g-bad-0']).toMatchObject({ code: 'UNPARSEABLE_GCLID', httpStatus: 200 });
     expect(reasons['g-bad-3']).toMatchObject({ code: 'NO_CONVERSION_ACTION_FOUND', httpStatus: 200 });
     expect(reasons['g-old']).toMatchObject({ code: 'expired' });

@@ -1,5 +1,5 @@
 import type {
-  ContentItem, DataManagerMatchFields, EventMetadata, GoogleDigests, GoogleMatchFields, Keyring, MetaMatchFields, MetaUserDigests, PreparedEvent, Provider,
+  ContentItem, EventMetadata, GoogleDigests, GoogleMatchFields, Keyring, MetaUserDigests, PreparedEvent, Provider,
 } from '@capconnect/core';
 import { DATA_MANAGER_DIGEST_FIELDS, fromJobDigests, toJobDigests } from './dm-digests.js';
 import {
@@ -147,7 +147,7 @@ function openV3(job: JobDataV3, keyring: Keyring): OpenedJob {
     const userData = job.d === undefined ? {} : unpackDigests(META_DIGEST_FIELDS, job.d);
     if (userData === undefined) throw badDigests();
     return {
-      provider: 'meta', event, userData: userData as MetaUserDigests, match: match as MetaMatchFields, ingestedAt: job.ingestedAt,
+      provider: 'meta', event, userData: userData as MetaUserDigests, match, ingestedAt: job.ingestedAt,
       ...(job.l && { dataProcessing: { options: ['LDU'], country: job.l[0], state: job.l[1] } }),
     };
   }
@@ -158,7 +158,7 @@ function openV3(job: JobDataV3, keyring: Keyring): OpenedJob {
     if (transactionId === undefined) throw new InvalidJobError('invalid_job', 'job data does not match schema v3 at: tx');
     return {
       provider: 'google', api: 'data-manager', event, mode: job.m, conversionActionId: job.ca, eventSource: job.es, transactionId,
-      digests, match: match as DataManagerMatchFields, ingestedAt: job.ingestedAt,
+      digests, match, ingestedAt: job.ingestedAt,
       ...(job.cs && { consent: { ...(job.cs.u !== undefined && { adUserData: job.cs.u }), ...(job.cs.p !== undefined && { adPersonalization: job.cs.p }) } }),
     };
   }
@@ -180,7 +180,7 @@ function openLegacy(job: LegacyJobData, keyring: Keyring): OpenedJob {
       provider: 'meta',
       event: job.event,
       userData: job.userData,
-      match: match as MetaMatchFields,
+      match,
       ingestedAt: job.ingestedAt,
       ...(job.dataProcessing && { dataProcessing: { options: ['LDU'], country: job.dataProcessing.country, state: job.dataProcessing.state } }),
     };
@@ -195,7 +195,7 @@ function openLegacy(job: LegacyJobData, keyring: Keyring): OpenedJob {
       eventSource: job.eventSource,
       transactionId: job.transactionId,
       digests: { ...job.digests },
-      match: match as DataManagerMatchFields,
+      match,
       ingestedAt: job.ingestedAt,
       ...(job.consent && { consent: job.consent }),
     };
