@@ -12,6 +12,7 @@ import {
 } from '@capconnect/core';
 import type { EnqueuedJob, EnqueueItem, Producer } from '@capconnect/queue';
 import type { Logger, Metrics } from '@capconnect/telemetry';
+import { countersOf, type PendingCounts } from './counters.js';
 
 /**
  * The ingest step shared by every POST route: contract check and normalization (core, in memory),
@@ -86,40 +87,19 @@ export async function checkItems(items: readonly unknown[], config: Config, nowM
   return checked;
 }
 
-/**
- * The ingest counters of one request, tallied in plain objects and added to the registry once per
- * label set at the end: a batch costs a few `inc` calls instead of ~20 per event (each one hashes
- * its labels).
- */
-class IngestTally {
-  private readonly outcomes = new Map<string, number>();
-  /** Queued match keys per provider and field: the provider's own field names, never values. */
-  private readonly identifiers = new Map<Provider, Map<string, number>>();
-
-  outcome(outcome: 'queued' | 'duplicate' | 'invalid' | 'skipped' | 'unavailable', count = 1): void {
-    this.outcomes.set(outcome, (this.outcomes.get(outcome) ?? 0) + count);
+/** Counts the fields of `fields` that hold a value, but `skip`ped ones: field names, never values. */
+function countPresent(counts: PendingCounts, provider: Provider, fields: object, skip?: (field: string) => boolean): void {
+  for (const field in fields) {
+    if ((fields as Record<string, unknown>)[field] !== undefined && skip?.(field) !== true) counts.add(provider, field);
   }
+}
 
-  /** Counts the match keys of a queued job. */
-  identifiersOf(prepared: PreparedEvent): void {
-    let fields = this.identifiers.get(prepared.provider);
-    if (fields === undefined) {
-      fields = new Map();
-      this.identifiers.set(prepared.provider, fields);
-    }
-    const present = prepared.provider === 'meta' ? prepared.userData : prepared.digests;
-    for (const [field, value] of Object.entries(present)) if (value !== undefined) fields.set(field, (fields.get(field) ?? 0) + 1);
-    for (const [field, value] of Object.entries(prepared.match)) {
-      if (value !== undefined && field !== 'customData' && field !== 'eventSourceUrl') fields.set(field, (fields.get(field) ?? 0) + 1);
-    }
-  }
+const notMatchKey = (field: string) => field === 'customData' || field === 'eventSourceUrl';
 
-  addTo(metrics: Metrics): void {
-    for (const [outcome, count] of this.outcomes) metrics.ingestEvents.inc({ outcome }, count);
-    for (const [provider, fields] of this.identifiers) {
-      for (const [field, count] of fields) metrics.identifiers.inc({ provider, field }, count);
-    }
-  }
+/** Counts the match keys of a queued job (match-key coverage). */
+function countIdentifiers(counts: PendingCounts, prepared: PreparedEvent): void {
+  countPresent(counts, prepared.provider, prepared.provider === 'meta' ? prepared.userData : prepared.digests);
+  countPresent(counts, prepared.provider, prepared.match, notMatchKey);
 }
 
 /**
@@ -128,7 +108,7 @@ class IngestTally {
  * as stored, and the metrics count them as `unavailable`.
  */
 export async function enqueueChecked(deps: IngestDeps, checked: readonly CheckedItem[], nowMs: number): Promise<IngestResult[]> {
-  const tally = new IngestTally();
+  const counters = countersOf(deps.metrics);
   const items: EnqueueItem[] = [];
   /** Position in `items` of each checked item that has a destination, -1 for the others. */
   const positions = checked.map((item) => {
@@ -142,24 +122,23 @@ export async function enqueueChecked(deps: IngestDeps, checked: readonly Checked
       deps.metrics.redisUp.set(1);
     } catch (error) {
       deps.metrics.redisUp.set(0);
-      tally.outcome('unavailable', items.length);
+      counters.ingestEvents.add('unavailable', '', items.length);
       for (const item of checked) {
-        if (item.kind === 'invalid') tally.outcome('invalid');
-        else if (item.result.prepared.length === 0) tally.outcome('skipped');
+        if (item.kind === 'invalid') counters.ingestEvents.add('invalid', '');
+        else if (item.result.prepared.length === 0) counters.ingestEvents.add('skipped', '');
       }
-      tally.addTo(deps.metrics);
       throw error;
     }
   }
   const results = checked.map((item, index): IngestResult => {
     if (item.kind === 'invalid') {
-      tally.outcome('invalid');
+      counters.ingestEvents.add('invalid', '');
       return item;
     }
     const { eventId, skipped, warnings, prepared } = item.result;
     const jobs = enqueued[positions[index] ?? -1];
     if (jobs === undefined || jobs.length === 0) {
-      tally.outcome('skipped');
+      counters.ingestEvents.add('skipped', '');
       return { kind: 'rejected', eventId, skipped, warnings };
     }
     let status: 'queued' | 'duplicate' = 'duplicate';
@@ -167,12 +146,11 @@ export async function enqueueChecked(deps: IngestDeps, checked: readonly Checked
       if (job.status !== 'queued') continue;
       status = 'queued';
       const event = prepared.find((candidate) => candidate.provider === job.provider);
-      if (event) tally.identifiersOf(event);
+      if (event) countIdentifiers(counters.identifiers, event);
     }
-    tally.outcome(status);
+    counters.ingestEvents.add(status, '');
     return { kind: 'accepted', eventId, status, jobs, skipped, warnings };
   });
-  tally.addTo(deps.metrics);
   return results;
 }
 

@@ -1,5 +1,6 @@
 import type { Logger, Metrics } from '@capconnect/telemetry';
 import type { RequestHandler, Response } from 'express';
+import { countersOf } from './counters.js';
 
 /**
  * One log line and one metric observation per request. The route label is the route *template*
@@ -62,7 +63,7 @@ export function observeRequests(metrics: Metrics, logger: Logger): RequestHandle
       // A client that hung up before the answer was written is recorded as 499, as nginx does.
       const status = res.writableFinished ? res.statusCode : 499;
       const labels = { route: notes.route, status: String(status) };
-      metrics.httpRequests.inc(labels);
+      countersOf(metrics).httpRequests.add(labels.route, labels.status);
       metrics.httpRequestDuration.observe(labels, durationS);
       // The line is only built when it is written (LOG_LEVEL=warn skips it).
       if (!logger.isLevelEnabled('info')) return;
