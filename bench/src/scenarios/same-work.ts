@@ -43,6 +43,8 @@ interface Round {
   cpuUsPerEvent: number;
   p99Ms: number;
   bad: number;
+  /** Answers other than 2xx, by status code. */
+  refused: Record<string, number>;
 }
 
 /**
@@ -79,6 +81,7 @@ async function postRound(side: Side, bodies: readonly string[], connections: num
   return {
     eventsPerS: events / ((end.atMs - started) / 1000), cpuUsPerEvent: cpuUs / events, p99Ms: result.latency.p99,
     bad: result.non2xx + result.errors + result.timeouts,
+    refused: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).filter(([code]) => !code.startsWith('2')).map(([code, stats]) => [code, stats.count ?? 0])),
   };
 }
 
@@ -128,6 +131,11 @@ export async function runSameWork(stack: Stack, options: SameWorkOptions): Promi
           missingJobs += Math.abs(requests * perRequest * 2 - (await waiting(prefixOf[side.name])));
         }
       }
+      const refused = (side: Side['name']) => {
+        const total = new Map<string, number>();
+        for (const round of rounds[side]) for (const [code, count] of Object.entries(round.refused)) total.set(code, (total.get(code) ?? 0) + count);
+        return total.size === 0 ? 'none' : [...total].map(([code, count]) => `${count}x ${code}`).join(', ');
+      };
       const bad = [...rounds.ours, ...rounds.reference].reduce((sum, round) => sum + round.bad, 0) + missingJobs;
       missingJobs = 0;
       const rate = (side: Side['name']) => summarize(rounds[side].map((round) => round.eventsPerS));
@@ -140,7 +148,7 @@ export async function runSameWork(stack: Stack, options: SameWorkOptions): Promi
         {
           scenario: `10 same-work ${shape}`, metric: `events/s, ${label}`, unit: 'events/s', ours: rate('ours'), baseline: rate('reference'), ratio, ratioRounds,
           target: '>= 0.90 x reference', pass: ratio >= 0.9 && bad === 0,
-          note: `${bad} non-2xx/errors/missing jobs; ${options.rounds} alternating rounds of ${events} realistic events (2 jobs each) per side; reference: src/reference-server.ts with the api's Node flags`,
+          note: `${bad} non-2xx/errors/missing jobs (non-2xx ours: ${refused('ours')}; reference: ${refused('reference')}); ${options.rounds} alternating rounds of ${events} realistic events (2 jobs each) per side; reference: src/reference-server.ts with the api's Node flags`,
         },
         {
           scenario: `10 same-work ${shape}`, metric: 'api CPU per event (/proc utime+stime)', unit: 'µs/event', ours: cpu('ours'), baseline: cpu('reference'),
