@@ -35,7 +35,7 @@ export interface Keyring {
  * seals instead of one per seal (that call was ~1.5% of the api's CPU per request). Each slice is
  * handed out once; an exhausted pool is replaced, never refilled in place, so a nonce given out
  * never changes. Uniqueness still rests on 96 random bits per nonce, as before
- * (docs/decisions.md#sealing-bound-to-destination-and-event-id). The pool is also kept as base64url
+ * (docs/decisions.md#seal-keys-and-nonces). The pool is also kept as base64url
  * text: 12 bytes are exactly 16 characters, so each nonce's text is a slice of it, not an encoding.
  */
 const NONCE_POOL_SIZE = 256;
