@@ -168,12 +168,48 @@ export type JobData = z.infer<typeof jobDataSchema>;
  * worker's CPU per event. zod stays the one definition: ajv runs what `z.toJSONSchema` derives
  * from it, zod names the failing paths when a job is refused, and a property test keeps their
  * verdicts equal (job-schema.test.ts).
+ *
+ * The union is `anyOf`, which Ajv2020 evaluates member by member to the end (it tracks evaluated
+ * properties for `unevaluatedProperties`), refusing six of seven members per job. So the check
+ * first tries the one member whose required literals (`v`, `t`, `provider`, `api`, …) the job
+ * carries: if that member accepts it, so does the union. Otherwise it runs the whole union, so the
+ * verdict is always the union's.
  */
 let compiledJobCheck: ((data: unknown) => data is JobData) | undefined;
 
+interface MemberSchema {
+  properties?: Record<string, { const?: unknown; enum?: unknown[] }>;
+  required?: string[];
+}
+
+/** The required top-level properties a member pins to literal values, with the values allowed. */
+function literalsOf(member: MemberSchema): [string, unknown[]][] {
+  return (member.required ?? []).flatMap((key): [string, unknown[]][] => {
+    const property = member.properties?.[key];
+    if (property?.const !== undefined) return [[key, [property.const]]];
+    return property?.enum ? [[key, property.enum]] : [];
+  });
+}
+
+function compileJobCheck(): (data: unknown) => data is JobData {
+  const root = z.toJSONSchema(jobDataSchema, { io: 'input' });
+  const ajv = new Ajv2020({ strict: true, allErrors: false });
+  const union = ajv.compile<JobData>(root);
+  const { $schema: _schema, anyOf = [], ...shared } = root as { $schema?: string; anyOf?: MemberSchema[] };
+  const members = anyOf.map((member) => ({ literals: literalsOf(member), check: ajv.compile({ ...shared, ...member }) }));
+  return (data: unknown): data is JobData => {
+    if (typeof data === 'object' && data !== null) {
+      const fields = data as Record<string, unknown>;
+      const member = members.find(({ literals }) => literals.every(([key, allowed]) => allowed.includes(fields[key])));
+      if (member?.check(data) === true) return true;
+    }
+    return union(data);
+  };
+}
+
 /** True when `data` is valid job data. Compiled on first use: only workers open jobs, the api never pays for it. */
 export function isJobData(data: unknown): data is JobData {
-  compiledJobCheck ??= new Ajv2020({ strict: true, allErrors: false }).compile<JobData>(z.toJSONSchema(jobDataSchema, { io: 'input' }));
+  compiledJobCheck ??= compileJobCheck();
   return compiledJobCheck(data);
 }
 /** A job as the producer writes it now. */

@@ -34,8 +34,9 @@ export function packedDigestsSchema(fields: readonly DigestField<string>[]): z.Z
   const counts: string[] = fields.map(([, kind]) => (kind === 'list' ? '[0-9a]' : '[01]'));
   // Each field's count may be left out from the end: "em only" is `1`, not `10000000000`.
   const pattern = counts.reduceRight((rest, count) => `${count}(?:${rest})?`);
-  const maxChars = Math.ceil((fields.length * MAX_PER_FIELD * DIGEST_BYTES * 4) / 3);
-  return z.string().max(fields.length + 1 + maxChars).regex(new RegExp(`^${pattern}\\.[A-Za-z0-9_-]+$`));
+  // No length limit here: `unpackDigests` accepts exactly the length the counts call for, and a
+  // JSON Schema maxLength costs the compiled check a pass over the string's code points.
+  return z.string().regex(new RegExp(`^${pattern}\\.[A-Za-z0-9_-]+$`));
 }
 
 const countChar = (count: number): string => (count === MAX_PER_FIELD ? 'a' : String(count));
