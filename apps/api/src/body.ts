@@ -25,12 +25,14 @@ export const JSON_LIMITS = {
  */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-const rawBodies = new WeakMap<Request, Buffer>();
+/** Where the raw body is kept on its request: a symbol-keyed property, which costs the garbage collector nothing a WeakMap entry would. */
+const RAW_BODY = Symbol('capconnect.rawBody');
+type WithRawBody = Request & { [RAW_BODY]?: Buffer };
 const EMPTY = Buffer.alloc(0);
 
 /** The raw bytes of the request body (empty when there was none). */
 export function rawBodyOf(req: Request): Buffer {
-  return rawBodies.get(req) ?? EMPTY;
+  return (req as WithRawBody)[RAW_BODY] ?? EMPTY;
 }
 
 function isJsonMediaType(header: string | undefined): boolean {
@@ -55,46 +57,47 @@ export function readRawBody(limitBytes: number): RequestHandler[] {
     express.raw({ type: () => true, limit: limitBytes }),
     (req, _res, next) => {
       const body: unknown = req.body;
-      rawBodies.set(req, Buffer.isBuffer(body) ? body : EMPTY);
+      (req as WithRawBody)[RAW_BODY] = Buffer.isBuffer(body) ? body : EMPTY;
       req.body = undefined;
       next();
     },
   ];
 }
 
-interface Frame {
-  value: unknown;
-  depth: number;
+function fail(message: string): never {
+  throw new HttpError(400, 'invalid_body', message);
+}
+
+/**
+ * Checks one value and, depth first, what it holds. Recursion is bounded: a container deeper than
+ * `maxDepth` fails before its contents are visited. Children are visited last to first, so with
+ * several violations the one reported is the same as an explicit stack would find.
+ */
+function checkValue(value: unknown, depth: number, topLevelArrayMax: number): void {
+  if (typeof value === 'string') {
+    if (value.length > JSON_LIMITS.maxStringLength) fail(`a string is longer than ${JSON_LIMITS.maxStringLength} characters`);
+    return;
+  }
+  if (typeof value !== 'object' || value === null) return;
+  if (depth > JSON_LIMITS.maxDepth) fail(`the body is nested deeper than ${JSON_LIMITS.maxDepth} levels`);
+  if (Array.isArray(value)) {
+    const max = depth === 1 ? topLevelArrayMax : JSON_LIMITS.maxArrayLength;
+    if (value.length > max) fail(`an array has more than ${max} elements`);
+    for (let index = value.length - 1; index >= 0; index -= 1) checkValue((value as unknown[])[index], depth + 1, topLevelArrayMax);
+    return;
+  }
+  const keys = Object.keys(value);
+  if (keys.length > JSON_LIMITS.maxObjectKeys) fail(`an object has more than ${JSON_LIMITS.maxObjectKeys} fields`);
+  for (const key of keys) {
+    if (FORBIDDEN_KEYS.has(key)) fail('the body uses a reserved field name (__proto__, constructor or prototype)');
+    if (key.length > JSON_LIMITS.maxStringLength) fail(`a field name is longer than ${JSON_LIMITS.maxStringLength} characters`);
+  }
+  for (let index = keys.length - 1; index >= 0; index -= 1) checkValue((value as Record<string, unknown>)[keys[index] ?? ''], depth + 1, topLevelArrayMax);
 }
 
 /** Throws a 400 when `value` breaks a structural limit or uses a forbidden key. */
 export function checkJsonLimits(value: unknown, topLevelArrayMax: number = JSON_LIMITS.maxArrayLength): void {
-  const fail = (message: string) => {
-    throw new HttpError(400, 'invalid_body', message);
-  };
-  const stack: Frame[] = [{ value, depth: 1 }];
-  for (let frame = stack.pop(); frame !== undefined; frame = stack.pop()) {
-    const { value: current, depth } = frame;
-    if (typeof current === 'string') {
-      if (current.length > JSON_LIMITS.maxStringLength) fail(`a string is longer than ${JSON_LIMITS.maxStringLength} characters`);
-      continue;
-    }
-    if (typeof current !== 'object' || current === null) continue;
-    if (depth > JSON_LIMITS.maxDepth) fail(`the body is nested deeper than ${JSON_LIMITS.maxDepth} levels`);
-    if (Array.isArray(current)) {
-      const max = depth === 1 ? topLevelArrayMax : JSON_LIMITS.maxArrayLength;
-      if (current.length > max) fail(`an array has more than ${max} elements`);
-      for (const element of current as unknown[]) stack.push({ value: element, depth: depth + 1 });
-      continue;
-    }
-    const keys = Object.keys(current);
-    if (keys.length > JSON_LIMITS.maxObjectKeys) fail(`an object has more than ${JSON_LIMITS.maxObjectKeys} fields`);
-    for (const key of keys) {
-      if (FORBIDDEN_KEYS.has(key)) fail('the body uses a reserved field name (__proto__, constructor or prototype)');
-      if (key.length > JSON_LIMITS.maxStringLength) fail(`a field name is longer than ${JSON_LIMITS.maxStringLength} characters`);
-      stack.push({ value: (current as Record<string, unknown>)[key], depth: depth + 1 });
-    }
-  }
+  checkValue(value, 1, topLevelArrayMax);
 }
 
 /**

@@ -54,12 +54,12 @@ export function prepareOptions(config: Config, nowMs: number): PrepareOptions {
   };
 }
 
-/** Contract + normalization for one posted value. Never throws for any input. */
-export function checkItem(input: unknown, config: Config, nowMs: number, logger: Logger): CheckedItem {
+/** Contract + normalization for one posted value (`options`: the batch's, when one is being checked). Never throws for any input. */
+export function checkItem(input: unknown, config: Config, nowMs: number, logger: Logger, options: PrepareOptions = prepareOptions(config, nowMs)): CheckedItem {
   try {
     const parsed = parseIngestItem(input, { nowMs });
     if (!parsed.ok) return { kind: 'invalid', issues: parsed.issues };
-    return { kind: 'prepared', result: prepareEvent(parsed.item, prepareOptions(config, nowMs)) };
+    return { kind: 'prepared', result: prepareEvent(parsed.item, options) };
   } catch (error) {
     // Core promises not to throw for a parsed item; if it ever does, this item fails alone and
     // the log says where (error name only: the message could quote the value).
@@ -80,9 +80,10 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => { setImmediate(res
  */
 export async function checkItems(items: readonly unknown[], config: Config, nowMs: number, logger: Logger): Promise<CheckedItem[]> {
   const checked: CheckedItem[] = [];
+  const options = prepareOptions(config, nowMs);
   for (const [index, item] of items.entries()) {
     if (index > 0 && index % CHECK_CHUNK_ITEMS === 0) await yieldToEventLoop();
-    checked.push(checkItem(item, config, nowMs, logger));
+    checked.push(checkItem(item, config, nowMs, logger, options));
   }
   return checked;
 }

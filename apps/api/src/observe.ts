@@ -20,13 +20,15 @@ export interface RequestNotes {
 }
 
 const MAX_LOGGED_EVENT_IDS = 10;
-const notesByResponse = new WeakMap<Response, RequestNotes>();
+/** Where a response's notes are kept: a symbol-keyed property, cheaper for the garbage collector than a WeakMap entry. */
+const NOTES = Symbol('capconnect.requestNotes');
+type WithNotes = Response & { [NOTES]?: RequestNotes };
 
 export function notesOf(res: Response): RequestNotes {
-  let notes = notesByResponse.get(res);
+  let notes = (res as WithNotes)[NOTES];
   if (!notes) {
     notes = { route: 'unmatched' };
-    notesByResponse.set(res, notes);
+    (res as WithNotes)[NOTES] = notes;
   }
   return notes;
 }

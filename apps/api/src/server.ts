@@ -6,7 +6,6 @@ import { OutcomeEvents, Producer, QUEUE_PREFIX, createRedisConnection, watchRedi
 import { createMetrics, startMetricsServer, type Logger, type MetricsServer } from '@capconnect/telemetry';
 import { Registry } from 'prom-client';
 import { createApp } from './app.js';
-import { createDashboardRoute } from './dashboard-route.js';
 import { redisSignatureLedger } from './replay.js';
 
 export interface ApiServerOptions {
@@ -126,7 +125,10 @@ export async function startApiServer(config: Config, options: ApiServerOptions):
     signatureLedger: redisSignatureLedger(connection, options.prefix ?? QUEUE_PREFIX, () => producer.awaitReady(500)),
   });
   // Off by default: the metrics port has no authentication of its own, the dashboard brings its login.
-  const dashboardRoute = config.dashboard.onMetricsPort ? createDashboardRoute(config, { logger, ...(options.prefix !== undefined && { prefix: options.prefix }) }) : undefined;
+  // Loaded only when on: its module graph (the dashboard UI's server side) would otherwise sit in every api's heap.
+  const dashboardRoute = config.dashboard.onMetricsPort
+    ? (await import('./dashboard-route.js')).createDashboardRoute(config, { logger, ...(options.prefix !== undefined && { prefix: options.prefix }) })
+    : undefined;
   let metricsServer: MetricsServer;
   try {
     metricsServer = await startMetricsServer(registry, config.metricsPort, options.metricsHost ?? config.metricsHost, {
