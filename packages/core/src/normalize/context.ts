@@ -15,11 +15,11 @@ export interface NormalizeContext {
    */
   phoneMemo?: Map<string, string | undefined>;
   /**
-   * Digests already computed for this one event, by normalized text: Meta's and Google's rules often
-   * produce the same text (`john`, a non-Gmail address), and a digest depends on the text alone.
-   * Same lifetime as `phoneMemo`.
+   * Digests already computed for this one event, as normalized text and digest pairs
+   * (`[text, digest, text, digest, …]`): Meta's and Google's rules often produce the same text
+   * (`john`, a non-Gmail address), and a digest depends on the text alone. Same lifetime as `phoneMemo`.
    */
-  digestMemo?: Map<string, string>;
+  digestMemo?: string[];
 }
 
 /**

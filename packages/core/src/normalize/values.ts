@@ -37,14 +37,18 @@ export function normalizeInto<A>(
   }
 }
 
-/** SHA-256 of a normalized value, through the event's memo when there is one (see `NormalizeContext.digestMemo`). */
-function digestOf(value: string, memo: Map<string, Digest> | undefined): Digest {
+/**
+ * SHA-256 of a normalized value, through the event's memo when there is one (see
+ * `NormalizeContext.digestMemo`: text and digest pairs). A scan of a dozen entries, most of them
+ * told apart by their length, is cheaper than hashing each new text into a Map.
+ */
+function digestOf(value: string, memo: string[] | undefined): Digest {
   if (memo === undefined) return sha256Hex(value);
-  let digest = memo.get(value);
-  if (digest === undefined) {
-    digest = sha256Hex(value);
-    memo.set(value, digest);
+  for (let index = 0; index < memo.length; index += 2) {
+    if (memo[index] === value) return memo[index + 1] as Digest;
   }
+  const digest = sha256Hex(value);
+  memo.push(value, digest);
   return digest;
 }
 
@@ -61,7 +65,7 @@ export function digestInto<A>(
   raw: CustomerValue | undefined,
   normalize: RuleWith<A>,
   argument: A,
-  memo: Map<string, Digest> | undefined,
+  memo: string[] | undefined,
 ): void {
   if (raw === undefined) return;
   const count = typeof raw === 'string' ? 1 : raw.length;

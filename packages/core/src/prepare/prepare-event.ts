@@ -127,7 +127,7 @@ export function prepareEvent(item: IngestItem, options: PrepareOptions): Prepare
     warnings.push({ field: 'event.eventId', code: 'generated_event_id' });
   }
   const event = eventMetadata(item, eventId, options.defaultCurrency);
-  const context = { defaultCallingCode: options.defaultCallingCode, nowMs: options.nowMs, phoneMemo: new Map<string, string | undefined>(), digestMemo: new Map<string, string>() };
+  const context = { defaultCallingCode: options.defaultCallingCode, nowMs: options.nowMs, phoneMemo: new Map<string, string | undefined>(), digestMemo: [] as string[] };
 
   // Both providers' rules run whatever the routing, so the warnings describe the input, not the route.
   const meta = hashMetaUserData(item.customer, context);
