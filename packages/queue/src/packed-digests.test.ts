@@ -47,6 +47,9 @@ describe('packed digests', () => {
     expect(() => packDigests(META_DIGEST_FIELDS, { em: ['ab'.repeat(31)] })).toThrow(TypeError);
     expect(() => packDigests(META_DIGEST_FIELDS, { em: [`${'ab'.repeat(31)}zz`] })).toThrow(TypeError);
     expect(() => packDigests(META_DIGEST_FIELDS, { em: ['ab'.repeat(33)] })).toThrow(TypeError);
+    // Two wrong lengths that add up to two right ones must not shift the digests.
+    expect(() => packDigests(META_DIGEST_FIELDS, { em: ['ab'.repeat(31), 'ab'.repeat(33)] })).toThrow(TypeError);
+    expect(() => packDigests(META_DIGEST_FIELDS, { em: Array.from({ length: 11 }, () => 'ab'.repeat(32)) })).toThrow(RangeError);
   });
 
   it('unpacks nothing whose counts and bytes disagree', () => {

@@ -39,38 +39,46 @@ export function packedDigestsSchema(fields: readonly DigestField<string>[]): z.Z
   return z.string().regex(new RegExp(`^${pattern}\\.[A-Za-z0-9_-]+$`));
 }
 
-const countChar = (count: number): string => (count === MAX_PER_FIELD ? 'a' : String(count));
+const COUNT_CHARS = '0123456789a';
 const countOf = (char: string): number => (char === 'a' ? MAX_PER_FIELD : Number(char));
 
 /**
  * Packs the digests of `fields` present in `digests`; undefined when there are none. Throws on a
  * digest that is not 64 hex characters (the prepared event guarantees them; a packed string must
- * never silently lose one).
+ * never silently lose one). Indexed loops and one hex decode: this runs for every job the api adds.
  */
 export function packDigests<K extends string>(fields: readonly DigestField<K>[], digests: Partial<Record<K, string | readonly string[]>>): string | undefined {
   let counts = '';
   let used = 0;
+  let hex = '';
   let total = 0;
-  for (const [name] of fields) {
-    const value = digests[name];
-    const count = value === undefined ? 0 : typeof value === 'string' ? 1 : value.length;
-    counts += countChar(count);
-    if (count > 0) used = counts.length;
-    total += count;
+  let lengthsOk = true;
+  for (let index = 0; index < fields.length; index += 1) {
+    const value = digests[(fields[index] as DigestField<K>)[0]];
+    let count = 0;
+    if (typeof value === 'string') {
+      count = 1;
+      lengthsOk &&= value.length === DIGEST_BYTES * 2;
+      hex += value;
+    } else if (value !== undefined) {
+      count = value.length;
+      for (let n = 0; n < count; n += 1) {
+        const digest = value[n] as string;
+        lengthsOk &&= digest.length === DIGEST_BYTES * 2;
+        hex += digest;
+      }
+    }
+    if (count > MAX_PER_FIELD) throw new RangeError(`more than ${MAX_PER_FIELD} digests in one field`);
+    counts += COUNT_CHARS[count] ?? '';
+    if (count > 0) {
+      used = index + 1;
+      total += count;
+    }
   }
   if (total === 0) return undefined;
-  const bytes = Buffer.allocUnsafe(total * DIGEST_BYTES);
-  let at = 0;
-  const put = (digest: string) => {
-    // Buffer#write stops at the first character that is not hex: fewer bytes means a bad digest.
-    if (digest.length !== DIGEST_BYTES * 2 || bytes.write(digest, at, 'hex') !== DIGEST_BYTES) throw new TypeError('a digest is not 64 hex characters');
-    at += DIGEST_BYTES;
-  };
-  for (const [name] of fields) {
-    const value = digests[name];
-    if (typeof value === 'string') put(value);
-    else if (value !== undefined) for (const digest of value) put(digest);
-  }
+  const bytes = Buffer.from(hex, 'hex');
+  // Buffer.from stops at the first character that is not hex: a short buffer means a bad digest.
+  if (!lengthsOk || bytes.length !== total * DIGEST_BYTES) throw new TypeError('a digest is not 64 hex characters');
   return `${counts.slice(0, used)}.${bytes.toString('base64url')}`;
 }
 
