@@ -25,18 +25,27 @@ export const JSON_LIMITS = {
  */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Where the raw body is kept on its request: a symbol-keyed property, which costs the garbage collector nothing a WeakMap entry would. */
+/**
+ * Where the raw body is kept: under a symbol in the response's `locals`, a per-request dictionary
+ * Express already made. A WeakMap entry per request is work for the garbage collector (an
+ * ephemeron), and a new property on the request object reallocates its property store.
+ */
 const RAW_BODY = Symbol('capconnect.rawBody');
-type WithRawBody = Request & { [RAW_BODY]?: Buffer };
 const EMPTY = Buffer.alloc(0);
+
+function localsOf(req: Request): Record<symbol, unknown> | undefined {
+  return req.res?.locals as Record<symbol, unknown> | undefined;
+}
 
 /** The raw bytes of the request body (empty when there was none). */
 export function rawBodyOf(req: Request): Buffer {
-  return (req as WithRawBody)[RAW_BODY] ?? EMPTY;
+  const raw = localsOf(req)?.[RAW_BODY];
+  return Buffer.isBuffer(raw) ? raw : EMPTY;
 }
 
 function isJsonMediaType(header: string | undefined): boolean {
   if (header === undefined) return false;
+  if (header === 'application/json') return true;
   const [mediaType = '', ...parameters] = header.split(';').map((part) => part.trim().toLowerCase());
   const json = mediaType === 'application/json' || /^application\/[\w.+-]+\+json$/.test(mediaType);
   const charset = parameters.find((parameter) => parameter.startsWith('charset='))?.slice('charset='.length).replaceAll('"', '');
@@ -57,7 +66,8 @@ export function readRawBody(limitBytes: number): RequestHandler[] {
     express.raw({ type: () => true, limit: limitBytes }),
     (req, _res, next) => {
       const body: unknown = req.body;
-      (req as WithRawBody)[RAW_BODY] = Buffer.isBuffer(body) ? body : EMPTY;
+      const locals = localsOf(req);
+      if (locals) locals[RAW_BODY] = Buffer.isBuffer(body) ? body : EMPTY;
       req.body = undefined;
       next();
     },

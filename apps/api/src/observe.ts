@@ -20,15 +20,15 @@ export interface RequestNotes {
 }
 
 const MAX_LOGGED_EVENT_IDS = 10;
-/** Where a response's notes are kept: a symbol-keyed property, cheaper for the garbage collector than a WeakMap entry. */
+/** Where a response's notes are kept: under a symbol in its `locals` (see body.ts, `RAW_BODY`). */
 const NOTES = Symbol('capconnect.requestNotes');
-type WithNotes = Response & { [NOTES]?: RequestNotes };
 
 export function notesOf(res: Response): RequestNotes {
-  let notes = (res as WithNotes)[NOTES];
+  const locals = res.locals as Record<symbol, RequestNotes | undefined>;
+  let notes = locals[NOTES];
   if (!notes) {
     notes = { route: 'unmatched' };
-    (res as WithNotes)[NOTES] = notes;
+    locals[NOTES] = notes;
   }
   return notes;
 }

@@ -15,6 +15,8 @@ export const MAX_WAIT_S = 30;
 
 /** The wait in ms, undefined without `?wait=` (or `?wait=0`); 400 when it is not a number in range. */
 export function waitMsOf(req: Request): number | undefined {
+  // No query string, no wait: skips parsing an empty query on every ingest request.
+  if (!req.url.includes('?')) return undefined;
   const raw: unknown = (req.query as Record<string, unknown>).wait;
   if (raw === undefined) return undefined;
   const seconds = typeof raw === 'string' && /^\d{1,3}(\.\d{1,3})?$/.test(raw) ? Number(raw) : Number.NaN;

@@ -148,7 +148,7 @@ export class Producer {
     if (pending.length === 0) return results;
 
     try {
-      await this.awaitReady(this.readyTimeoutMs);
+      if (this.connection.status !== 'ready') await this.awaitReady(this.readyTimeoutMs);
       const deadlineMs = Date.now() + this.slotRetryMs;
       const byShard = new Map<QueueShard, PendingJob[]>();
       for (const job of pending) {
@@ -157,13 +157,16 @@ export class Producer {
         else byShard.set(job.shard, [job]);
       }
       const cluster = this.connection instanceof Cluster;
+      // Slots only move on a cluster; elsewhere an operation runs once, without the retry wrapper (a
+      // single Redis answers LOADING only before it is ready, which the connection waits for).
+      const attempt = <T>(operation: () => Promise<T>): Promise<T> => (cluster ? retryWhileSlotsMove(operation, { deadlineMs }) : operation());
       // On one Redis the existence check and the adds go out in one socket write on one
       // connection, so Redis answers the check before it runs the adds: one round trip, and the
       // check sees the state before (docs/decisions.md#one-write-per-ingest-request). A cluster
       // client writes a pipeline and a command to a node whose connection is still opening in
       // either order, so there the adds wait for the check (docs/decisions.md#retrying-adds-during-slot-moves).
       if (!cluster) this.holdWritesForThisTurn();
-      const existingChecks = Promise.all([...byShard.values()].map((jobs) => retryWhileSlotsMove(() => this.existingJobIds(jobs), { deadlineMs })));
+      const existingChecks = Promise.all([...byShard.values()].map((jobs) => attempt(() => this.existingJobIds(jobs))));
       if (cluster) await existingChecks;
       const adds = [...byShard].flatMap(([shard, shardJobs]) => PROVIDERS.map((provider) => {
         const jobs = shardJobs.filter((job) => job.provider === provider);
@@ -171,10 +174,10 @@ export class Producer {
         if (only === undefined) return Promise.resolve();
         const queue = shard.queues[provider];
         // A retried add is harmless: the job ids are fixed, so jobs already stored are ignored (slot-retry.ts).
-        return retryWhileSlotsMove(async () => {
+        return attempt(async () => {
           if (jobs.length === 1) await queue.add(JOB_NAME, only.data, only.opts);
           else await queue.addBulk(jobs.map((job) => ({ name: JOB_NAME, data: job.data, opts: job.opts })));
-        }, { deadlineMs });
+        });
       }));
       const [existingSets] = await Promise.all([existingChecks, ...adds]);
       if (this.waitReplicas > 0) {
