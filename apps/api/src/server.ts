@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '@capconnect/config';
-import { createKeyring } from '@capconnect/core';
+import { createKeyring, warmIngestContract } from '@capconnect/core';
 import { OutcomeEvents, Producer, QUEUE_PREFIX, createRedisConnection, watchRedis, type RedisConnection } from '@capconnect/queue';
 import { createMetrics, startMetricsServer, type Logger, type MetricsServer } from '@capconnect/telemetry';
 import { Registry } from 'prom-client';
@@ -120,6 +120,8 @@ export async function startApiServer(config: Config, options: ApiServerOptions):
     connect: () => createRedisConnection(config.redisUrl, 'worker', { connectionName: 'capconnect-api-events' }),
     prefixes: producer.shards.shards().map((shard) => shard.prefix),
   });
+  // The contract's compiled check is built now, not on the first request (decisions.md#compiled-contract-check).
+  warmIngestContract();
   const app = createApp({
     config, producer, metrics, logger, outcomes, clock: options.clock ?? Date.now,
     signatureLedger: redisSignatureLedger(connection, options.prefix ?? QUEUE_PREFIX, () => producer.awaitReady(500)),

@@ -6,7 +6,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compiledIngestCheck, ingestItemSchema } from './contract.js';
+import { createContractCheck } from './contract-check.js';
+import { compiledIngestCheck, consentSchema, contentItemSchema, customerSchema, eventSchema, ingestItemSchema } from './contract.js';
 
 /** Keys of every object inside `value`, in order, with their paths: equal only if built in the same order. */
 function keyOrder(value: unknown, path = ''): string[] {
@@ -220,5 +221,25 @@ describe('the compiled contract check', () => {
     ['customData with a __proto__ key', JSON.parse('{"event":{"eventName":"Lead","customData":{"__proto__":{"a":1}}}}') as unknown],
   ])('leaves %s to zod', (_name, input) => {
     expect(compiledIngestCheck(input)).toBeUndefined();
+  });
+});
+
+describe('compiling the check', () => {
+  const fresh = () => createContractCheck({ item: ingestItemSchema, customer: customerSchema, event: eventSchema, consent: consentSchema, contentItem: contentItemSchema });
+
+  it('compiles on warm(), before any item, and only once', () => {
+    const check = fresh();
+    expect(check.compiled).toBe(false);
+    check.warm();
+    expect(check.compiled).toBe(true);
+    check.warm();
+    expect(check.compiled).toBe(true);
+    expect(check({ event: { eventName: 'Lead' } })).toStrictEqual(zodOutput({ event: { eventName: 'Lead' } }));
+  });
+
+  it('compiles on the first item when nobody warmed it', () => {
+    const check = fresh();
+    expect(check({ event: { eventName: 'Lead' } })).not.toBeUndefined();
+    expect(check.compiled).toBe(true);
   });
 });

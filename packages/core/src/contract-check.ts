@@ -112,8 +112,17 @@ function arrayOf(convert: Convert): Convert {
 
 const shapeKeys = (schema: z.ZodObject): string[] => Object.keys(schema.shape);
 
-/** Builds the check for the given schemas; compiled on first use. */
-export function createContractCheck(schemas: ContractSchemas): (input: unknown) => unknown {
+/** zod's parsed output for `input` when the check can vouch for it; undefined means "ask zod". */
+export interface ContractCheck<T = unknown> {
+  (input: unknown): T | undefined;
+  /** Compiles the check now (a service calls it at boot, so no request waits for it); idempotent. */
+  warm(): void;
+  /** Whether it has been compiled (by `warm` or a first item). */
+  readonly compiled: boolean;
+}
+
+/** Builds the check for the given schemas; compiled by `warm()` or on first use. */
+export function createContractCheck(schemas: ContractSchemas): ContractCheck {
   let compiled: { validate: (input: unknown) => boolean; convert: Convert } | undefined;
 
   const compile = () => {
@@ -148,11 +157,14 @@ export function createContractCheck(schemas: ContractSchemas): (input: unknown) 
     return { validate: (input: unknown) => validate(input), convert };
   };
 
-  /** zod's parsed output for `input` when this check can vouch for it; undefined means "ask zod". */
-  return (input) => {
+  const check = (input: unknown): unknown => {
     compiled ??= compile();
     if (!compiled.validate(input)) return undefined;
     const converted: unknown = compiled.convert(input);
     return converted === REFUSE ? undefined : converted;
   };
+  return Object.defineProperties(check, {
+    warm: { value: () => { compiled ??= compile(); } },
+    compiled: { get: () => compiled !== undefined },
+  }) as ContractCheck;
 }

@@ -11,6 +11,8 @@ export {
   eventSchema,
   ingestItemSchema,
   parseIngestItem,
+  ingestContractCompiled,
+  warmIngestContract,
   type Consent,
   type ContractIssue,
   type Customer,
