@@ -1,7 +1,7 @@
 import { startApiServer, type ApiServer } from '@capconnect/api';
 import { loadConfig } from '@capconnect/config';
 import { generateKeyText } from '@capconnect/core';
-import { createRedisConnection, createRequestQuota } from '@capconnect/queue';
+import { createRedisConnection, createRequestQuota, eventDigest, shardOfEvent, shardPrefixes } from '@capconnect/queue';
 import { SANDBOX_DEFAULTS, startSandbox, type Sandbox } from '@capconnect/sandbox';
 import { createLogger, memoryDestination } from '@capconnect/telemetry';
 import { freshPrefix, testRedisUrl } from '@capconnect/testkit';
@@ -26,7 +26,8 @@ interface EventStatusBody {
 
 describe('worker start-up with GOOGLE_API=data-manager', () => {
   // With shards the quota and the request records stay under the base prefix, shared by every
-  // shard, and each (provider, shard) worker holds its share of that provider's concurrency.
+  // shard, each event's index key goes under its own shard, and each (provider, shard) worker
+  // holds its share of that provider's concurrency.
   it.each([1, 3])('spends quota permits from Redis and saves a request record whose verdict the event status shows (%i shards)', async (shards) => {
     const sandbox: Sandbox = await startSandbox({ port: 0 });
     cleanups.push(() => sandbox.close());
@@ -86,5 +87,12 @@ describe('worker start-up with GOOGLE_API=data-manager', () => {
     expect(read.minute).toBeGreaterThanOrEqual(1);
     expect(write.minute + read.minute).toBe(sandbox.control.dataManagerStats().requests);
     expect(sandbox.control.oauthStats().refreshes).toBe(1);
+
+    // The record under the base prefix; the event's index key under the shard the api routed it to.
+    const indexKey = (keyPrefix: string) => `${keyPrefix}:dmdiag:ev:${eventDigest('wired-1')}`;
+    const eventShard = shardPrefixes(shards, prefix)[shardOfEvent('wired-1', shards)] ?? '';
+    expect(await connection.exists(`${prefix}:dmdiag:req:${status?.reference ?? ''}`)).toBe(1);
+    expect(await connection.exists(indexKey(eventShard))).toBe(1);
+    if (shards > 1) expect(await connection.exists(indexKey(prefix))).toBe(0);
   });
 });

@@ -64,7 +64,8 @@ export function createGoogleDataManagerSupport(options: GoogleDataManagerSupport
     onWait: (waitedMs) => { metrics.quotaWait.observe({ provider: 'google', operation }, waitedMs / 1000); },
   });
   const quotas = { write: quota('write'), read: quota('read') };
-  const records = createRequestRecords(connection, { prefix, firstPollDelayMs: config.google.diagnosticsDelayMs });
+  // Each event's index key goes under its queue shard (QUEUE_SHARDS), the record under the base prefix.
+  const records = createRequestRecords(connection, { prefix, shards: config.queueShards, firstPollDelayMs: config.google.diagnosticsDelayMs });
   const { google } = config;
   // No `readPermits` here: the poller takes its read permit itself, with the abort signal of its stop.
   const client = options.client ?? new DataManagerClient({

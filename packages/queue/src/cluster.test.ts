@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { createKeyring, generateKeyText, type MetaPreparedEvent } from '@capconnect/core';
 import { startRedisCluster, type PrivateRedisCluster } from '@capconnect/testkit';
 import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisConnection, type RedisConnection } from './connection.js';
 import { discoverShardPrefixes } from './discover.js';
 import { Producer, QueueUnavailableError } from './producer.js';
+import { createRequestRecords } from './request-records.js';
 import { keySlot, shardOfEvent, shardPrefixes } from './shards.js';
 import { retryWhileSlotsMove } from './slot-retry.js';
 
@@ -124,5 +126,41 @@ describe('sharded BullMQ queues on a 3-master Redis Cluster', () => {
     await expect(strict.enqueue([{ eventId: 'order-strict', prepared: [metaEvent('order-strict')] }])).rejects.toBeInstanceOf(QueueUnavailableError);
     // The job is stored all the same: a retry by the client is answered `duplicate`.
     expect((await producer.enqueue([{ eventId: 'order-strict', prepared: [metaEvent('order-strict')] }]))[0]?.[0]?.status).toBe('duplicate');
+  });
+
+  it('keeps each Data Manager request record under the base prefix and each event index key on its shard, spread over the masters', async () => {
+    const base = `{cctest-${randomBytes(6).toString('hex')}}`;
+    const connection = connect('worker');
+    const records = createRequestRecords(connection, { prefix: base, shards: SHARDS, firstPollDelayMs: 0 });
+    // One request carries events of every shard (a worker's batcher fills from all of them at once):
+    // a single transaction over their keys would be refused as CROSSSLOT.
+    const eventIds = Array.from({ length: 300 }, (_, index) => `dm-${index}`);
+    await records.save({ requestId: 'req-cluster', provider: 'google', eventIds, sentAtMs: Date.now(), validateOnly: false, warnings: {} });
+    for (const eventId of eventIds.slice(0, 30)) expect((await records.forEvent(eventId))?.requestId).toBe('req-cluster');
+
+    // Where the index keys are: on each master, as many as its shards' events.
+    const prefixes = shardPrefixes(SHARDS, base);
+    const slotOf = (eventId: string) => keySlot(prefixes[shardOfEvent(eventId, SHARDS)] ?? '');
+    const perMaster: number[] = [];
+    for (const master of await cluster.masters()) {
+      const node = new Redis({ host: '127.0.0.1', port: master.port, lazyConnect: true });
+      await node.connect();
+      const keys: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, found] = await node.scan(cursor, 'MATCH', `{${base.slice(1, -1)}-*}:dmdiag:ev:*`, 'COUNT', 1000);
+        cursor = next;
+        keys.push(...found);
+      } while (cursor !== '0');
+      node.disconnect();
+      perMaster.push(keys.length);
+      const owns = (slot: number) => master.slots.some(([low, high]) => slot >= low && slot <= high);
+      expect(keys.length).toBe(eventIds.filter((eventId) => owns(slotOf(eventId))).length);
+    }
+    expect(perMaster.reduce((sum, count) => sum + count, 0)).toBe(eventIds.length);
+    for (const count of perMaster) expect(count).toBeGreaterThan(eventIds.length / 6);
+    expect(await connection.exists(`${base}:dmdiag:req:req-cluster`)).toBe(1);
+
+    expect(await records.forEvent('dm-never-sent')).toBeUndefined();
   });
 });

@@ -5,15 +5,22 @@ import type { DeliveryStatus } from './outcome.js';
 import { QUEUE_PREFIX } from './queue-names.js';
 import { createRequestRecords, type RequestDiagnostics } from './request-records.js';
 
+/** Where the records are: the base prefix and the queue shard count (default the queue's own prefix, one shard). */
+export interface RecordsLocation {
+  prefix?: string | undefined;
+  shards?: number | undefined;
+}
+
 /**
- * The Google request diagnostics of one event, read with the queue's own connection and prefix
+ * The Google request diagnostics of one event, read with the queue's own connection
  * (docs/architecture.md#request-diagnostics). Undefined when the event was not sent through the
  * Data Manager API in the last 50 h.
  */
-export async function readRequestDiagnostics(queue: Queue, eventId: string, prefix?: string): Promise<RequestDiagnostics | undefined> {
+export async function readRequestDiagnostics(queue: Queue, eventId: string, location: RecordsLocation = {}): Promise<RequestDiagnostics | undefined> {
   const client = await queue.getBackend().client as unknown as RedisConnection;
-  // Records live under the base prefix, not a queue shard's (the worker writes them once per process).
-  return createRequestRecords(client, { prefix: prefix ?? queue.opts.prefix ?? QUEUE_PREFIX, firstPollDelayMs: 0 }).forEvent(eventId);
+  // Records live under the base prefix, their event index under the event's shard (request-records.ts).
+  const prefix = location.prefix ?? queue.opts.prefix ?? QUEUE_PREFIX;
+  return createRequestRecords(client, { prefix, shards: location.shards, firstPollDelayMs: 0 }).forEvent(eventId);
 }
 
 /**
@@ -21,10 +28,12 @@ export async function readRequestDiagnostics(queue: Queue, eventId: string, pref
  * retention: when the job is gone but the record is not, the entry is rebuilt from the record
  * (`sent`, the request id as reference; `attempts` is then a lower bound).
  */
-export async function withRequestDiagnostics(googleQueue: Queue, eventId: string, statuses: DeliveryStatus[], prefix?: string): Promise<DeliveryStatus[]> {
+export async function withRequestDiagnostics(
+  googleQueue: Queue, eventId: string, statuses: DeliveryStatus[], location: RecordsLocation = {},
+): Promise<DeliveryStatus[]> {
   const google = statuses.find((status) => status.provider === 'google');
   if (google !== undefined && google.state !== 'sent') return statuses;
-  const diagnostics = await readRequestDiagnostics(googleQueue, eventId, prefix);
+  const diagnostics = await readRequestDiagnostics(googleQueue, eventId, location);
   if (diagnostics === undefined) return statuses;
   if (google !== undefined) return statuses.map((status) => (status === google ? { ...status, diagnostics } : status));
   return [...statuses, {

@@ -1,18 +1,20 @@
 import { createHash } from 'node:crypto';
 import type { RedisConnection } from './connection.js';
+import { shardOfEvent, shardPrefixes } from './shards.js';
 
 /**
  * Request records for Google's asynchronous diagnostics (docs/architecture.md#request-diagnostics).
  * Google reports what happened to an accepted Data Manager request only later, through
  * `requestStatus:retrieve` (docs/platforms.md#dm-diagnostics). A record keeps the request id, its
  * size, its synchronous warnings and, once known, Google's verdict, for `RECORD_TTL_MS` (50 h:
- * "at least 48 h"), whatever the completed-job retention is. Keys, all under the `{capconnect}`
- * hash tag so they share one Redis Cluster slot:
+ * "at least 48 h"), whatever the completed-job retention is. Keys:
  *
  * - `<prefix>:dmdiag:req:<requestId>` hash — the record (short field names, counts only);
- * - `<prefix>:dmdiag:ev:<digest>` string → request id — one per event, so a status lookup finds
- *   the record. The key holds a SHA-256 digest of the event id, never the id itself: the contract
- *   refuses emails in ids but not every identifier an advertiser might misuse as one;
+ * - `<shard prefix>:dmdiag:ev:<digest>` string → request id — one per event, so a status lookup
+ *   finds the record. It lives under the hash tag of the event's queue shard (with one shard, the
+ *   base prefix), so on Redis Cluster these per-event keys spread over the masters with the jobs
+ *   instead of piling up on one. The key holds a SHA-256 digest of the event id, never the id
+ *   itself: the contract refuses emails in ids but not every identifier an advertiser might misuse as one;
  * - `<prefix>:dmdiag:due` sorted set — request id by the time it is next polled. Claiming moves a
  *   member a lease ahead atomically, so exactly one poller works on a record at a time, and a
  *   crashed poller's claim comes back after the lease.
@@ -103,8 +105,13 @@ export interface RequestRecords {
 }
 
 export interface RequestRecordsOptions {
-  /** Key prefix, `{capconnect}` in production. */
+  /** Key prefix of the records and the due set, `{capconnect}` in production. */
   prefix: string;
+  /**
+   * Queue shards (`QUEUE_SHARDS`): an event's index key goes under its event's shard prefix, the
+   * one its jobs are routed to. Default 1 (the base prefix).
+   */
+  shards?: number | undefined;
   /** First poll this long after sending (`GOOGLE_DIAGNOSTICS_DELAY_S`; Google advises 30 min). */
   firstPollDelayMs: number;
   claimLeaseMs?: number;
@@ -172,12 +179,22 @@ redis.call('HINCRBY', KEYS[2], 'a', 1)
 return 1
 `;
 
+/** Runs a transaction and throws its first failed command's error. */
+async function execAll(multi: ReturnType<RedisConnection['multi']>): Promise<void> {
+  const results = await multi.exec();
+  const failed = results?.find(([error]) => error !== null);
+  if (results === null || failed !== undefined) throw failed?.[0] ?? new Error('request record not saved');
+}
+
 export function createRequestRecords(redis: RedisConnection, options: RequestRecordsOptions): RequestRecords {
   const ttlMs = options.ttlMs ?? RECORD_TTL_MS;
   const leaseMs = options.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS;
   const dueKey = `${options.prefix}:dmdiag:due`;
   const recordKey = (requestId: string) => `${options.prefix}:dmdiag:req:${requestId}`;
-  const eventKey = (eventId: string) => `${options.prefix}:dmdiag:ev:${eventDigest(eventId)}`;
+  const shards = options.shards ?? 1;
+  const eventPrefixes = shardPrefixes(shards, options.prefix);
+  const indexKey = (keyPrefix: string, eventId: string) => `${keyPrefix}:dmdiag:ev:${eventDigest(eventId)}`;
+  const eventPrefix = (eventId: string) => eventPrefixes[shardOfEvent(eventId, shards)] ?? options.prefix;
 
   async function read(requestId: string): Promise<Record<string, string> | undefined> {
     const fields = await redis.hgetall(recordKey(requestId));
@@ -194,19 +211,31 @@ export function createRequestRecords(redis: RedisConnection, options: RequestRec
           w: JSON.stringify(boundedCounts(record.warnings)), ...(record.validateOnly && { v: 1 }),
         })
         .pexpire(key, ttlMs);
-      for (const eventId of record.eventIds) multi.set(eventKey(eventId), record.requestId, 'PX', ttlMs);
       if (!record.validateOnly) {
         multi.zadd(dueKey, record.sentAtMs + options.firstPollDelayMs, record.requestId);
         // The due set is refreshed by every save; if every worker stops, it expires with the records.
         multi.pexpire(dueKey, ttlMs);
       }
-      const results = await multi.exec();
-      const failed = results?.find(([error]) => error !== null);
-      if (results === null || failed !== undefined) throw failed?.[0] ?? new Error('request record not saved');
+      // Index keys of the base prefix's slot ride in the record's transaction (with one shard, all
+      // of them: one round trip, as before shards); each other shard's keys in one transaction of
+      // their own, as Redis Cluster runs a transaction on one slot only. The record goes first: an
+      // index key never points to a record that was not written.
+      const byShard = new Map<string, string[]>();
+      for (const eventId of record.eventIds) {
+        const shardPrefix = eventPrefix(eventId);
+        if (shardPrefix === options.prefix) multi.set(indexKey(shardPrefix, eventId), record.requestId, 'PX', ttlMs);
+        else byShard.set(shardPrefix, [...(byShard.get(shardPrefix) ?? []), eventId]);
+      }
+      await execAll(multi);
+      await Promise.all([...byShard].map(([shardPrefix, eventIds]) => {
+        const shardMulti = redis.multi();
+        for (const eventId of eventIds) shardMulti.set(indexKey(shardPrefix, eventId), record.requestId, 'PX', ttlMs);
+        return execAll(shardMulti);
+      }));
     },
 
     async forEvent(eventId) {
-      const requestId = await redis.get(eventKey(eventId));
+      const requestId = await redis.get(indexKey(eventPrefix(eventId), eventId));
       if (requestId === null) return undefined;
       const fields = await read(requestId);
       if (fields === undefined) return undefined;

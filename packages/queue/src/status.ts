@@ -25,8 +25,10 @@ export type ProviderQueues = Readonly<Record<Provider, Queue>> | ShardedQueues;
 
 /** Every shard's queues, as `ShardQueues` offers them. */
 export interface ShardedQueues {
-  /** The base prefix (`{capconnect}`), under which the per-event request records live. */
+  /** The base prefix (`{capconnect}`), under which the Data Manager request records live. */
   readonly prefix: string;
+  /** Shards per provider (`QUEUE_SHARDS`): where each event's request-record index key lives. */
+  readonly count: number;
   /** The job's queue in the shard its id routes to. */
   queueFor(target: DeliveryTarget): Queue;
   /** The same queue in every older shard found in Redis. */
@@ -164,7 +166,9 @@ export async function readEventStatus(queues: ProviderQueues, eventId: string): 
   );
   const found = statuses.filter((status): status is DeliveryStatus => status !== undefined);
   if (!isSharded(queues)) return withRequestDiagnostics(queues.google, eventId, found);
-  return withRequestDiagnostics(queues.queueFor({ provider: 'google', jobId: jobIdFor('google', eventId) }), eventId, found, queues.prefix);
+  return withRequestDiagnostics(
+    queues.queueFor({ provider: 'google', jobId: jobIdFor('google', eventId) }), eventId, found, { prefix: queues.prefix, shards: queues.count },
+  );
 }
 
 export interface WaitOptions {
