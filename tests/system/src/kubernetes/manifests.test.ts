@@ -1,3 +1,4 @@
+import { shardPrefixes } from '@capconnect/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OVERLAYS, findManifest, kustomizeAvailable, renderOverlay, type Manifest, type Overlay } from './render.js';
 import { benchMedian, container, containerEnv, entrypointCommand, envExampleNames, mebibytes, podSpec } from './pods.js';
@@ -58,14 +59,22 @@ describe.runIf(run)('deploy/kubernetes overlays', () => {
     expect(overlay('sandbox').filter((m) => !m.apiVersion.includes('k8s.io') && m.apiVersion.includes('.'))).toEqual([]);
   });
 
-  it('KEDA reads each provider queue\'s BullMQ wait list, and never scales workers to zero', () => {
-    for (const name of ['single-redis', 'redis-cluster'] as const) {
-      const scaled = findManifest(overlay(name), 'ScaledObject', 'capconnect-worker') as Manifest & {
+  it('KEDA reads the BullMQ wait list of every queue shard of each provider, and never scales workers to zero', () => {
+    for (const [name, expectedShards] of [['single-redis', 1], ['redis-cluster', 6]] as const) {
+      const manifests = overlay(name);
+      const scaled = findManifest(manifests, 'ScaledObject', 'capconnect-worker') as Manifest & {
         spec: { minReplicaCount: number; triggers: { type: string; metadata: Record<string, string> }[] };
       };
       expect(scaled.spec.minReplicaCount).toBeGreaterThanOrEqual(1);
-      expect(scaled.spec.triggers.map((trigger) => trigger.metadata.listName).sort()).toEqual(['{capconnect}:google:wait', '{capconnect}:meta:wait']);
+      // The api and the workers agree on the shard count, and the triggers name exactly the wait
+      // lists the code computes for it (packages/queue/src/shards.ts).
+      const shards = ['capconnect-api', 'capconnect-worker'].map((deployment) => Number(containerEnv(manifests, container(manifests, deployment)).QUEUE_SHARDS ?? '1'));
+      expect(shards, name).toEqual([expectedShards, expectedShards]);
+      const lists = shardPrefixes(expectedShards).flatMap((prefix) => [`${prefix}:google:wait`, `${prefix}:meta:wait`]);
+      expect(scaled.spec.triggers.map((trigger) => trigger.metadata.listName).sort(), name).toEqual(lists.sort());
       expect(new Set(scaled.spec.triggers.map((trigger) => trigger.type))).toEqual(new Set([name === 'single-redis' ? 'redis' : 'redis-cluster']));
+      // Per-shard depth per replica: an evenly spread backlog asks for as many workers as 2,000 per replica on one queue.
+      for (const trigger of scaled.spec.triggers) expect(Math.abs(Number(trigger.metadata.listLength) * expectedShards - 2000), name).toBeLessThan(expectedShards);
     }
   });
 
