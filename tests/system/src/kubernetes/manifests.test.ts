@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { shardPrefixes } from '@capconnect/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OVERLAYS, findManifest, kustomizeAvailable, renderOverlay, type Manifest, type Overlay } from './render.js';
+import { parse } from 'yaml';
+import { OVERLAYS, findManifest, kustomizeAvailable, renderOverlay, repoRoot, type Manifest, type Overlay } from './render.js';
 import { benchMedian, container, containerEnv, entrypointCommand, envExampleNames, mebibytes, podSpec } from './pods.js';
 import { schemaErrors } from './schemas.js';
 
@@ -43,18 +45,24 @@ describe.runIf(run)('deploy/kubernetes overlays', () => {
     expect(await schemaErrors(scaled)).toEqual([expect.stringMatching(/required property type/)]);
   });
 
-  it('production overlays carry the api HPA, PDBs, TLS Ingress, KEDA, ServiceMonitor and dashboard; sandbox needs no CRD', () => {
+  it('production overlays carry the api HPA, PDBs, TLS Ingress, KEDA, ServiceMonitor, alert rules and dashboard; sandbox needs no CRD', () => {
     for (const name of ['single-redis', 'redis-cluster'] as const) {
       const manifests = overlay(name);
       for (const [kind, object] of [
         ['HorizontalPodAutoscaler', 'capconnect-api'], ['PodDisruptionBudget', 'capconnect-api'], ['PodDisruptionBudget', 'capconnect-worker'],
         ['Ingress', 'capconnect-api'], ['ScaledObject', 'capconnect-worker'], ['ServiceMonitor', 'capconnect'],
         ['ConfigMap', 'capconnect-grafana-dashboard'], ['NetworkPolicy', 'capconnect-api'], ['NetworkPolicy', 'capconnect-worker'],
+        ['PrometheusRule', 'capconnect'],
       ] as const) findManifest(manifests, kind, object);
       const ingress = findManifest(manifests, 'Ingress', 'capconnect-api') as Manifest & { spec: { tls?: unknown[] } };
       expect(ingress.spec.tls?.length).toBeGreaterThan(0);
       const dashboard = findManifest(manifests, 'ConfigMap', 'capconnect-grafana-dashboard') as Manifest & { data: Record<string, string> };
       expect(JSON.parse(dashboard.data['capconnect.json'] ?? '{}')).toHaveProperty('panels');
+      // The alert rules are the ones deploy/prometheus/alerts.yml holds (and promtool tests), regenerated after each edit.
+      const rules = findManifest(manifests, 'PrometheusRule', 'capconnect') as Manifest & { spec: { groups: { rules: unknown[] }[] } };
+      const alerts = parse(readFileSync(`${repoRoot}deploy/prometheus/alerts.yml`, 'utf8')) as { groups: { rules: unknown[] }[] };
+      expect(alerts.groups.flatMap((group) => group.rules).length).toBeGreaterThan(5);
+      expect(rules.spec.groups, 'run `pnpm --filter @capconnect/system-tests rules:kubernetes`').toEqual(alerts.groups);
     }
     expect(overlay('sandbox').filter((m) => !m.apiVersion.includes('k8s.io') && m.apiVersion.includes('.'))).toEqual([]);
   });
