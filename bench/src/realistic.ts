@@ -1,5 +1,5 @@
-import type { PrepareOptions } from '@capconnect/core';
-import type { JobPolicy } from '@capconnect/queue';
+import { loadConfig, type Config } from '@capconnect/config';
+import { generateKeyText } from '@capconnect/core';
 
 /**
  * The realistic event of the efficiency scenarios (same-work ingest, core CPU, Redis bytes): eight
@@ -112,26 +112,13 @@ export function realisticBatchBody(start: number, count: number, idPrefix: strin
 }
 
 /**
- * The options the api derives from its environment for `prepareEvent` (config defaults: calling
- * code 81, currency JPY; `GOOGLE_CONVERSION_ACTIONS` as `Name=id:mode,…`; `GOOGLE_API`), so the
- * reference server and the core scenario prepare events exactly as the api does.
+ * The api's configuration for an environment, read by the api's own loader (`loadConfig`), so the
+ * reference server and the core scenario prepare and queue events exactly as the api does
+ * (`prepareOptions`, `jobPolicy` of @capconnect/api). Variables the bench does not use there (Redis,
+ * secrets) get placeholders when absent.
  */
-export function prepareOptionsFromEnv(env: Readonly<Record<string, string | undefined>>, nowMs: number): PrepareOptions {
-  const actions = new Map<string, { id: string; mode: 'click' | 'leads' | 'web' | 'enhancement' }>();
-  for (const entry of (env.GOOGLE_CONVERSION_ACTIONS ?? '').split(',').map((part) => part.trim()).filter(Boolean)) {
-    const match = /^([^=]+)=(\d+)(?::([a-z]+))?$/.exec(entry);
-    if (!match?.[1] || !match[2]) throw new Error(`unreadable GOOGLE_CONVERSION_ACTIONS entry: ${entry}`);
-    actions.set(match[1].trim(), { id: match[2], mode: (match[3] ?? 'click') as 'click' | 'leads' | 'web' | 'enhancement' });
-  }
-  const api = env.GOOGLE_API === 'ads-api' ? 'ads-api' : 'data-manager';
-  return {
-    nowMs,
-    defaultCallingCode: (env.DEFAULT_COUNTRY_CODE ?? '81').replace('+', ''),
-    defaultCurrency: (env.DEFAULT_CURRENCY ?? 'JPY').toUpperCase(),
-    meta: { enabled: env.META_PIXEL_ID !== undefined },
-    google: { enabled: actions.size > 0, actions, api },
-  };
+export function apiConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  return loadConfig({
+    REDIS_URL: 'redis://127.0.0.1:6379', WEBHOOK_SECRET: 'bench-placeholder-secret-0123456789', QUEUE_ENCRYPTION_KEY: generateKeyText(), ...env,
+  }, { service: 'api' });
 }
-
-/** The api's job policy at its defaults (RETRY_MAX_ATTEMPTS, COMPLETED_RETENTION_S, FAILED_RETENTION_S). */
-export const DEFAULT_JOB_POLICY: JobPolicy = { maxAttempts: 12, completedRetentionS: 86_400, failedRetentionS: 14 * 86_400 };

@@ -4,25 +4,24 @@
  * does), `prepareEvent` for every enabled destination, sealing and job data (`toJobData`), and one
  * plain BullMQ `add` per destination job (`addBulk` per queue for a batch) with the project's
  * `jobOptions`. No auth, signature, metrics, duplicate report, status bookkeeping, chunked yielding
- * or JSON structural limits. Started with the api's Node flags, on the api's Redis, with the api's
- * prepare options and key, so a ratio compares the work the api adds, not configuration.
- * Env: PORT, REDIS_URL, BENCH_PREFIX, QUEUE_ENCRYPTION_KEY, and the api's provider settings
- * (META_PIXEL_ID, GOOGLE_CONVERSION_ACTIONS, GOOGLE_API, DEFAULT_COUNTRY_CODE, DEFAULT_CURRENCY).
+ * or JSON structural limits. Started with the api's Node flags and the api's environment, read by
+ * the api's own configuration loader (prepare options, job policy, key), so a ratio compares the
+ * work the api adds, not configuration. Env: the api's, plus PORT and BENCH_PREFIX.
  */
+import { jobPolicy, prepareOptions } from '@capconnect/api';
 import { PROVIDERS, createKeyring, parseIngestItem, prepareEvent, type Provider } from '@capconnect/core';
 import { JOB_NAME, createRedisConnection, jobOptions, toJobData, type JobData } from '@capconnect/queue';
 import { Queue, type JobsOptions } from 'bullmq';
 import express from 'express';
-import { DEFAULT_JOB_POLICY, prepareOptionsFromEnv } from './realistic.js';
+import { apiConfig } from './realistic.js';
 
 // The api's connection settings (a producer connection, its default 1 s command timeout), so both give up alike.
-const connection = createRedisConnection(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', 'producer', { connectionName: 'bench-reference' });
+const config = apiConfig(process.env);
+const connection = createRedisConnection(config.redisUrl, 'producer', { connectionName: 'bench-reference' });
 const prefix = process.env.BENCH_PREFIX ?? '{bench-reference}';
 const queues = Object.fromEntries(PROVIDERS.map((provider) => [provider, new Queue<JobData>(provider, { connection, prefix })])) as Record<Provider, Queue<JobData>>;
-const keyring = createKeyring(process.env.QUEUE_ENCRYPTION_KEY ?? '');
-const policy = DEFAULT_JOB_POLICY;
-/** Read from the environment once, as the api reads its configuration once. */
-const prepareOptions = prepareOptionsFromEnv(process.env, 0);
+const keyring = createKeyring(config.queueEncryptionKey);
+const policy = jobPolicy(config);
 
 interface Job { provider: Provider; data: JobData; opts: JobsOptions }
 
@@ -30,7 +29,7 @@ interface Job { provider: Provider; data: JobData; opts: JobsOptions }
 function jobsOf(input: unknown, nowMs: number): { eventId: string; jobs: Job[] } | undefined {
   const parsed = parseIngestItem(input, { nowMs });
   if (!parsed.ok) return undefined;
-  const result = prepareEvent(parsed.item, { ...prepareOptions, nowMs });
+  const result = prepareEvent(parsed.item, prepareOptions(config, nowMs));
   return {
     eventId: result.eventId,
     jobs: result.prepared.map((prepared) => ({

@@ -7,3 +7,4 @@ export { redisSignatureLedger, type SignatureLedger } from './replay.js';
 export { JSON_LIMITS } from './body.js';
 export { MAX_WAIT_S, WAIT_HEADER, createWaitGate, type WaitGate } from './wait.js';
 export { SEALED, previewAnswer, providerPayloadOf } from './preview.js';
+export { jobPolicy, prepareOptions } from './ingest.js';

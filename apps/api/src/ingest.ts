@@ -10,7 +10,7 @@ import {
   type Skip,
   type Warning,
 } from '@capconnect/core';
-import type { EnqueuedJob, EnqueueItem, Producer } from '@capconnect/queue';
+import type { EnqueuedJob, EnqueueItem, JobPolicy, Producer } from '@capconnect/queue';
 import type { Logger, Metrics } from '@capconnect/telemetry';
 import { countersOf, type PendingCounts } from './counters.js';
 
@@ -39,6 +39,12 @@ export interface IngestDeps {
   logger: Logger;
 }
 
+/** The retry and retention policy every job the api writes carries (`RETRY_MAX_ATTEMPTS`, `*_RETENTION_S`). */
+export function jobPolicy(config: Config): JobPolicy {
+  return { maxAttempts: config.retry.maxAttempts, completedRetentionS: config.completedRetentionS, failedRetentionS: config.failedRetentionS };
+}
+
+/** What `prepareEvent` needs from the configuration (default country and currency, enabled providers, Google actions). */
 export function prepareOptions(config: Config, nowMs: number): PrepareOptions {
   return {
     nowMs,

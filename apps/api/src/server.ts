@@ -6,6 +6,7 @@ import { OutcomeEvents, Producer, QUEUE_PREFIX, createRedisConnection, watchRedi
 import { createMetrics, startMetricsServer, type Logger, type MetricsServer } from '@capconnect/telemetry';
 import { Registry } from 'prom-client';
 import { createApp } from './app.js';
+import { jobPolicy } from './ingest.js';
 import { redisSignatureLedger } from './replay.js';
 
 export interface ApiServerOptions {
@@ -105,7 +106,7 @@ export async function startApiServer(config: Config, options: ApiServerOptions):
   const producer = new Producer({
     connection,
     keyring: createKeyring(config.queueEncryptionKey),
-    policy: { maxAttempts: config.retry.maxAttempts, completedRetentionS: config.completedRetentionS, failedRetentionS: config.failedRetentionS },
+    policy: jobPolicy(config),
     ...(options.prefix !== undefined && { prefix: options.prefix }),
     shards: config.queueShards,
     waitReplicas: config.queueWaitReplicas,

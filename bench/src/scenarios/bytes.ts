@@ -47,11 +47,8 @@ async function settledMemory(redis: Redis): Promise<number> {
 }
 
 export async function runRedisBytes(stack: Stack, options: BytesOptions): Promise<Result[]> {
-  const providerEnv = Object.fromEntries(['META_PIXEL_ID', 'GOOGLE_CONVERSION_ACTIONS', 'GOOGLE_API', 'DEFAULT_COUNTRY_CODE', 'DEFAULT_CURRENCY']
-    .flatMap((key) => (stack.env[key] === undefined ? [] : [[key, stack.env[key] ?? '']])));
-  const reference = await startBenchProcess('reference-server', {
-    REDIS_URL: options.redisUrl, BENCH_PREFIX: REFERENCE_PREFIX, QUEUE_ENCRYPTION_KEY: stack.env.QUEUE_ENCRYPTION_KEY ?? '', ...providerEnv,
-  }, SERVICE_NODE_FLAGS.api);
+  // The api's own environment (providers, key, defaults), so both prepare and queue events alike.
+  const reference = await startBenchProcess('reference-server', { ...stack.env, REDIS_URL: options.redisUrl, BENCH_PREFIX: REFERENCE_PREFIX }, SERVICE_NODE_FLAGS.api);
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1 });
   const queues = [QUEUE_PREFIX, REFERENCE_PREFIX].flatMap((prefix) => PROVIDERS.map((provider) => new Queue(provider, { connection: redis, prefix })));
   const empty = () => Promise.all(queues.map((queue) => queue.obliterate({ force: true })));

@@ -1,8 +1,9 @@
 import { hash } from 'node:crypto';
+import { prepareOptions } from '@capconnect/api';
 import { createKeyring, generateKeyText, parseIngestItem, prepareEvent, type IngestItem, type PreparedEvent } from '@capconnect/core';
 import { sealingContext, toJobData } from '@capconnect/queue';
 import { sandboxEnv } from '@capconnect/cli';
-import { prepareOptionsFromEnv, rawStrings, realisticEvent } from '../realistic.js';
+import { apiConfig, rawStrings, realisticEvent } from '../realistic.js';
 import type { Result } from '../report.js';
 import { summarize } from '../stats.js';
 
@@ -72,7 +73,7 @@ function microsPerEvent(durationMs: number, count: number, work: (index: number)
 export function runHashScenario(options: CoreOptions): Result[] {
   const nowMs = Date.now();
   // The api's prepare options under the stack's default provider wiring (Meta + Google Data Manager).
-  const prepareOptions = prepareOptionsFromEnv(sandboxEnv({ metaBaseUrl: 'http://127.0.0.1:1', googleAdsBaseUrl: 'http://127.0.0.1:1', oauthTokenUrl: 'http://127.0.0.1:1' }), nowMs);
+  const prepare = prepareOptions(apiConfig(sandboxEnv({ metaBaseUrl: 'http://127.0.0.1:1', googleAdsBaseUrl: 'http://127.0.0.1:1', oauthTokenUrl: 'http://127.0.0.1:1' })), nowMs);
   const keyring = createKeyring(generateKeyText());
   const inputs = Array.from({ length: options.events }, (_, index) => realisticEvent(index, 'core'));
   const raws = inputs.map(rawStrings);
@@ -83,7 +84,7 @@ export function runHashScenario(options: CoreOptions): Result[] {
   for (const input of inputs) {
     const parsed = parseIngestItem(input, { nowMs });
     if (!parsed.ok) throw new Error('a benchmark event does not parse');
-    const result = prepareEvent(parsed.item, prepareOptions);
+    const result = prepareEvent(parsed.item, prepare);
     if (result.prepared.length !== 2 || result.warnings.length > 0) throw new Error('a benchmark event is not prepared for both providers without warnings');
     items.push(parsed.item);
     prepared.push(result.prepared);
@@ -103,12 +104,12 @@ export function runHashScenario(options: CoreOptions): Result[] {
   const full = (index: number) => {
     const parsed = parseIngestItem(inputs[index], { nowMs });
     if (!parsed.ok) throw new Error('unreachable: checked above');
-    for (const event of prepareEvent(parsed.item, prepareOptions).prepared) toJobData(event, keyring, nowMs);
+    for (const event of prepareEvent(parsed.item, prepare).prepared) toJobData(event, keyring, nowMs);
   };
   const floor = (index: number) => { for (const value of raws[index] ?? []) hash('sha256', value); };
   const stages = {
     contract: (index: number) => { parseIngestItem(inputs[index], { nowMs }); },
-    prepare: (index: number) => { prepareEvent(items[index] as IngestItem, prepareOptions); },
+    prepare: (index: number) => { prepareEvent(items[index] as IngestItem, prepare); },
     seal: (index: number) => { for (const event of prepared[index] ?? []) toJobData(event, keyring, nowMs); },
     crypto: (index: number) => {
       const { digests, seals } = required[index] as (typeof required)[number];

@@ -86,11 +86,8 @@ async function postRound(side: Side, bodies: readonly string[], connections: num
 }
 
 export async function runSameWork(stack: Stack, options: SameWorkOptions): Promise<Result[]> {
-  const providerEnv = Object.fromEntries(['META_PIXEL_ID', 'GOOGLE_CONVERSION_ACTIONS', 'GOOGLE_API', 'DEFAULT_COUNTRY_CODE', 'DEFAULT_CURRENCY']
-    .flatMap((key) => (stack.env[key] === undefined ? [] : [[key, stack.env[key] ?? '']])));
-  const reference = await startBenchProcess('reference-server', {
-    REDIS_URL: options.redisUrl, BENCH_PREFIX: REFERENCE_PREFIX, QUEUE_ENCRYPTION_KEY: stack.env.QUEUE_ENCRYPTION_KEY ?? '', ...providerEnv,
-  }, SERVICE_NODE_FLAGS.api);
+  // The api's own environment (providers, key, defaults), so both prepare and queue events alike.
+  const reference = await startBenchProcess('reference-server', { ...stack.env, REDIS_URL: options.redisUrl, BENCH_PREFIX: REFERENCE_PREFIX }, SERVICE_NODE_FLAGS.api);
   const connection = createRedisConnection(options.redisUrl, 'producer', { commandTimeoutMs: 60_000 });
   const queues = [QUEUE_PREFIX, REFERENCE_PREFIX].flatMap((prefix) => PROVIDERS.map((provider) => new Queue(provider, { connection, prefix })));
   const empty = () => Promise.all(queues.map((queue) => queue.obliterate({ force: true })));
