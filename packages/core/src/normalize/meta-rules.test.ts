@@ -30,7 +30,7 @@ describe('em: trim, lowercase, must look like an email', () => {
     [' John.Doe@Example.COM ', 'john.doe@example.com'],
     ['john_smith@gmail.com', 'john_smith@gmail.com'],
     ['j.o.hn+tag@gmail.com', 'j.o.hn+tag@gmail.com'], // no Gmail rule for Meta
-    ['tést@gmail.com', 'tést@gmail.com'], // Meta's legacy SDK threw on this (issue #302)
+    ['tést@gmail.com', 'tést@gmail.com'], // Meta's legacy SDK threw on this (https://github.com/facebook/facebook-nodejs-business-sdk/issues/302)
     ['1234', drop('invalid_email')],
     ['john@', drop('invalid_email')],
     ['@example.com', drop('invalid_email')],
