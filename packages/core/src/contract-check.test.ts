@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createContractCheck } from './contract-check.js';
-import { compiledIngestCheck, consentSchema, contentItemSchema, customerSchema, eventSchema, ingestItemSchema } from './contract.js';
+import { compiledIngestCheck, ingestItemSchema, ingestSchemas } from './contract.js';
 
 /** Keys of every object inside `value`, in order, with their paths: equal only if built in the same order. */
 function keyOrder(value: unknown, path = ''): string[] {
@@ -225,7 +225,7 @@ describe('the compiled contract check', () => {
 });
 
 describe('compiling the check', () => {
-  const fresh = () => createContractCheck({ item: ingestItemSchema, customer: customerSchema, event: eventSchema, consent: consentSchema, contentItem: contentItemSchema });
+  const fresh = () => createContractCheck(ingestSchemas());
 
   it('compiles on warm(), before any item, and only once', () => {
     const check = fresh();
