@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, redactConfig } from './config.js';
+import { ConfigError, loadConfig } from './config.js';
+import { redactConfig } from './redact.js';
 
 const KEY = Buffer.alloc(32, 7).toString('base64');
 const base = { WEBHOOK_SECRET: 'a-long-shared-secret-1', QUEUE_ENCRYPTION_KEY: KEY };

@@ -1,23 +1,19 @@
-export {
-  ConfigError,
-  LEGACY_GOOGLE_NOTICE,
-  loadConfig,
-  parseConversionActions,
-  redactConfig,
-  redactUrl,
-  type Config,
-  type DashboardConfig,
-  type DataManagerConfig,
-  type DataManagerCredentialsConfig,
-  type GoogleApi,
-  type GoogleAuth,
-  type GoogleConfig,
-  type GoogleMode,
-  type HttpServerLimits,
-  type LoadOptions,
-  type LogLevel,
-  type MetaConfig,
-  type RetryPolicy,
-  type Service,
-} from './config.js';
+export { ConfigError, LEGACY_GOOGLE_NOTICE, loadConfig, type LoadOptions } from './config.js';
+export { parseConversionActions } from './env.js';
+export { redactConfig, redactUrl } from './redact.js';
 export { MAX_QUEUE_SHARDS, parseShardList } from './shards.js';
+export type {
+  Config,
+  DashboardConfig,
+  DataManagerConfig,
+  DataManagerCredentialsConfig,
+  GoogleApi,
+  GoogleAuth,
+  GoogleConfig,
+  GoogleMode,
+  HttpServerLimits,
+  LogLevel,
+  MetaConfig,
+  RetryPolicy,
+  Service,
+} from './types.js';
