@@ -5,10 +5,14 @@ import type { DeliveryStatus } from './outcome.js';
 import { QUEUE_PREFIX } from './queue-names.js';
 import { createRequestRecords, type RequestDiagnostics } from './request-records.js';
 
-/** Where the records are: the base prefix and the queue shard count (default the queue's own prefix, one shard). */
+/**
+ * Where the records are: the base prefix, the queue shard count and the prefixes of older shards
+ * (default the queue's own prefix, one shard, none older).
+ */
 export interface RecordsLocation {
   prefix?: string | undefined;
   shards?: number | undefined;
+  olderPrefixes?: readonly string[] | undefined;
 }
 
 /**
@@ -20,7 +24,7 @@ export async function readRequestDiagnostics(queue: Queue, eventId: string, loca
   const client = await queue.getBackend().client as unknown as RedisConnection;
   // Records live under the base prefix, their event index under the event's shard (request-records.ts).
   const prefix = location.prefix ?? queue.opts.prefix ?? QUEUE_PREFIX;
-  return createRequestRecords(client, { prefix, shards: location.shards, firstPollDelayMs: 0 }).forEvent(eventId);
+  return createRequestRecords(client, { prefix, shards: location.shards, olderEventPrefixes: location.olderPrefixes, firstPollDelayMs: 0 }).forEvent(eventId);
 }
 
 /**

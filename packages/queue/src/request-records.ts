@@ -112,6 +112,12 @@ export interface RequestRecordsOptions {
    * one its jobs are routed to. Default 1 (the base prefix).
    */
   shards?: number | undefined;
+  /**
+   * Shard prefixes of an earlier `QUEUE_SHARDS` still found in Redis (`ShardQueues.olderShards()`):
+   * events sent before the count changed have their index keys there, and lookups look there after
+   * the current shard. Default none.
+   */
+  olderEventPrefixes?: readonly string[] | undefined;
   /** First poll this long after sending (`GOOGLE_DIAGNOSTICS_DELAY_S`; Google advises 30 min). */
   firstPollDelayMs: number;
   claimLeaseMs?: number;
@@ -235,7 +241,11 @@ export function createRequestRecords(redis: RedisConnection, options: RequestRec
     },
 
     async forEvent(eventId) {
-      const requestId = await redis.get(indexKey(eventPrefix(eventId), eventId));
+      let requestId = await redis.get(indexKey(eventPrefix(eventId), eventId));
+      for (const olderPrefix of options.olderEventPrefixes ?? []) {
+        if (requestId !== null) break;
+        requestId = await redis.get(indexKey(olderPrefix, eventId));
+      }
       if (requestId === null) return undefined;
       const fields = await read(requestId);
       if (fields === undefined) return undefined;
