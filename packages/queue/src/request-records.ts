@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RedisConnection } from './connection.js';
-import { shardOfEvent, shardPrefixes } from './shards.js';
+import { shardOfEventHash, shardPrefixes } from './shards.js';
 
 /**
  * Request records for Google's asynchronous diagnostics (docs/architecture.md#request-diagnostics).
@@ -113,9 +113,10 @@ export interface RequestRecordsOptions {
    */
   shards?: number | undefined;
   /**
-   * Shard prefixes of an earlier `QUEUE_SHARDS` still found in Redis (`ShardQueues.olderShards()`):
-   * events sent before the count changed have their index keys there, and lookups look there after
-   * the current shard. Default none.
+   * Shard prefixes of an earlier `QUEUE_SHARDS` still found in Redis (`ShardQueues.olderShards()`).
+   * When there are any, an event sent before the count changed has its index key in the shard the old
+   * count gave it: one of these, or a current shard whose tag the old count computed too. Lookups then
+   * try the other current shards and these after the event's own. Default none.
    */
   olderEventPrefixes?: readonly string[] | undefined;
   /** First poll this long after sending (`GOOGLE_DIAGNOSTICS_DELAY_S`; Google advises 30 min). */
@@ -159,7 +160,11 @@ export function overallStatus(destinations: readonly DestinationVerdict[]): stri
 
 /** The digest an event id is indexed under: 128 bits of SHA-256, base64url. */
 export function eventDigest(eventId: string): string {
-  return createHash('sha256').update(eventId).digest('base64url').slice(0, 22);
+  return digestText(createHash('sha256').update(eventId).digest());
+}
+
+function digestText(sha256: Buffer): string {
+  return sha256.toString('base64url').slice(0, 22);
 }
 
 const VALID_REQUEST_ID = /^[\w.:-]{1,200}$/;
@@ -199,8 +204,13 @@ export function createRequestRecords(redis: RedisConnection, options: RequestRec
   const recordKey = (requestId: string) => `${options.prefix}:dmdiag:req:${requestId}`;
   const shards = options.shards ?? 1;
   const eventPrefixes = shardPrefixes(shards, options.prefix);
-  const indexKey = (keyPrefix: string, eventId: string) => `${keyPrefix}:dmdiag:ev:${eventDigest(eventId)}`;
-  const eventPrefix = (eventId: string) => eventPrefixes[shardOfEvent(eventId, shards)] ?? options.prefix;
+  const olderPrefixes = options.olderEventPrefixes ?? [];
+  /** Where an event's index key lives: its shard prefix and digest, from one SHA-256 of the id. */
+  const indexOf = (eventId: string): { shardPrefix: string; digest: string } => {
+    const sha256 = createHash('sha256').update(eventId, 'utf8').digest();
+    return { shardPrefix: eventPrefixes[shards === 1 ? 0 : shardOfEventHash(sha256, shards)] ?? options.prefix, digest: digestText(sha256) };
+  };
+  const indexKey = (keyPrefix: string, digest: string) => `${keyPrefix}:dmdiag:ev:${digest}`;
 
   async function read(requestId: string): Promise<Record<string, string> | undefined> {
     const fields = await redis.hgetall(recordKey(requestId));
@@ -226,25 +236,25 @@ export function createRequestRecords(redis: RedisConnection, options: RequestRec
       // of them: one round trip, as before shards); each other shard's keys in one transaction of
       // their own, as Redis Cluster runs a transaction on one slot only. The record goes first: an
       // index key never points to a record that was not written.
-      const byShard = new Map<string, string[]>();
+      const shardMultis = new Map<string, typeof multi>([[options.prefix, multi]]);
       for (const eventId of record.eventIds) {
-        const shardPrefix = eventPrefix(eventId);
-        if (shardPrefix === options.prefix) multi.set(indexKey(shardPrefix, eventId), record.requestId, 'PX', ttlMs);
-        else byShard.set(shardPrefix, [...(byShard.get(shardPrefix) ?? []), eventId]);
+        const { shardPrefix, digest } = indexOf(eventId);
+        let target = shardMultis.get(shardPrefix);
+        if (target === undefined) shardMultis.set(shardPrefix, target = redis.multi());
+        target.set(indexKey(shardPrefix, digest), record.requestId, 'PX', ttlMs);
       }
       await execAll(multi);
-      await Promise.all([...byShard].map(([shardPrefix, eventIds]) => {
-        const shardMulti = redis.multi();
-        for (const eventId of eventIds) shardMulti.set(indexKey(shardPrefix, eventId), record.requestId, 'PX', ttlMs);
-        return execAll(shardMulti);
-      }));
+      await Promise.all([...shardMultis.values()].filter((shardMulti) => shardMulti !== multi).map(execAll));
     },
 
     async forEvent(eventId) {
-      let requestId = await redis.get(indexKey(eventPrefix(eventId), eventId));
-      for (const olderPrefix of options.olderEventPrefixes ?? []) {
+      const { shardPrefix, digest } = indexOf(eventId);
+      let requestId = await redis.get(indexKey(shardPrefix, digest));
+      // Sent before QUEUE_SHARDS changed (see olderEventPrefixes): only looked for while older shards exist.
+      const elsewhere = olderPrefixes.length === 0 ? [] : [...eventPrefixes.filter((prefix) => prefix !== shardPrefix), ...olderPrefixes];
+      for (const keyPrefix of elsewhere) {
         if (requestId !== null) break;
-        requestId = await redis.get(indexKey(olderPrefix, eventId));
+        requestId = await redis.get(indexKey(keyPrefix, digest));
       }
       if (requestId === null) return undefined;
       const fields = await read(requestId);

@@ -103,5 +103,10 @@ export function shardOfJobId(jobId: string, count: number): number {
  */
 export function shardOfEvent(eventId: string, count: number): number {
   if (count === 1) return 0;
-  return createHash('sha256').update(eventId, 'utf8').digest().readUInt32BE(0) % count;
+  return shardOfEventHash(createHash('sha256').update(eventId, 'utf8').digest(), count);
+}
+
+/** `shardOfEvent` from the event id's SHA-256 already computed (for callers that need the hash too). */
+export function shardOfEventHash(sha256: Buffer, count: number): number {
+  return sha256.readUInt32BE(0) % count;
 }

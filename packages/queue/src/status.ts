@@ -2,7 +2,6 @@ import { PROVIDERS, type Provider } from '@capconnect/core';
 import type { Queue } from 'bullmq';
 import { withRequestDiagnostics } from './event-diagnostics.js';
 import { jobIdFor } from './job-id.js';
-import { shardPrefixes } from './shards.js';
 import type { OutcomeEvents } from './outcome-events.js';
 import { FINAL_STATES, parseFailure, type DeliveryOutcome, type DeliveryStatus } from './outcome.js';
 
@@ -168,13 +167,9 @@ export async function readEventStatus(queues: ProviderQueues, eventId: string): 
   const found = statuses.filter((status): status is DeliveryStatus => status !== undefined);
   if (!isSharded(queues)) return withRequestDiagnostics(queues.google, eventId, found);
   const target = { provider: 'google' as const, jobId: jobIdFor('google', eventId) };
-  const queue = queues.queueFor(target);
-  // Sent before QUEUE_SHARDS changed, the event's index key is in the shard the old count gave it:
-  // an older shard, or one whose tag the new count happens to compute too. Only looked at while
-  // older shards exist, i.e. after a change.
-  const older = queues.olderQueuesFor(target).map((olderQueue) => olderQueue.opts.prefix ?? queues.prefix);
-  const olderPrefixes = older.length === 0 ? [] : [...shardPrefixes(queues.count, queues.prefix).filter((prefix) => prefix !== queue.opts.prefix), ...older];
-  return withRequestDiagnostics(queue, eventId, found, { prefix: queues.prefix, shards: queues.count, olderPrefixes });
+  // Older shards (after a QUEUE_SHARDS change) may hold the index key of an event sent before it.
+  const olderPrefixes = queues.olderQueuesFor(target).map((queue) => queue.opts.prefix ?? queues.prefix);
+  return withRequestDiagnostics(queues.queueFor(target), eventId, found, { prefix: queues.prefix, shards: queues.count, olderPrefixes });
 }
 
 export interface WaitOptions {
